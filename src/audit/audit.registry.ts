@@ -1,0 +1,59 @@
+/**
+ * The registry of audit events: one stable code per kind of change (`GH` + 4 digits + I for information or
+ * W for a warning such as a failed or refused attempt). Docs, UI filters and alert rules are generated from this
+ * list; a code is never reused or renumbered once it has landed.
+ */
+export interface AuditEventSpec {
+  readonly code: string;
+  /** directoryAudit.category */
+  readonly category: string;
+  /** directoryAudit.activityDisplayName (as Entra names the same activity where it has one). */
+  readonly activity: string;
+  /** directoryAudit.operationType */
+  readonly operationType: 'Add' | 'Update' | 'Delete' | 'Assign' | 'Unassign' | 'Other';
+  readonly description: string;
+}
+
+export const auditEvents = {
+  'tenant.created': { code: 'GH1001I', category: 'DirectoryManagement', activity: 'Create tenant', operationType: 'Add', description: 'First start created the tenant.' },
+  'signingKey.created': { code: 'GH1002I', category: 'KeyManagement', activity: 'Create signing key', operationType: 'Add', description: 'A token signing key was generated.' },
+
+  'user.created': { code: 'GH1101I', category: 'UserManagement', activity: 'Add user', operationType: 'Add', description: 'A user was created.' },
+  'user.updated': { code: 'GH1102I', category: 'UserManagement', activity: 'Update user', operationType: 'Update', description: 'User properties changed (modifiedProperties lists them).' },
+  'user.deleted': { code: 'GH1103I', category: 'UserManagement', activity: 'Delete user', operationType: 'Delete', description: 'A user was deleted.' },
+  'user.passwordSet': { code: 'GH1104I', category: 'UserManagement', activity: 'Reset user password', operationType: 'Update', description: 'A password was set through a one-time link or by an administrator.' },
+  'user.sessionsRevoked': { code: 'GH1105I', category: 'UserManagement', activity: 'Invalidate all refresh tokens for user', operationType: 'Update', description: 'All sign-in sessions of a user were revoked.' },
+  'user.sponsorAdded': { code: 'GH1106I', category: 'UserManagement', activity: 'Add sponsor to user', operationType: 'Add', description: 'A sponsor was added to a user.' },
+  'user.sponsorRemoved': { code: 'GH1107I', category: 'UserManagement', activity: 'Remove sponsor from user', operationType: 'Delete', description: 'A sponsor was removed from a user.' },
+
+  'group.created': { code: 'GH1201I', category: 'GroupManagement', activity: 'Add group', operationType: 'Add', description: 'A group was created.' },
+  'group.updated': { code: 'GH1202I', category: 'GroupManagement', activity: 'Update group', operationType: 'Update', description: 'Group properties changed.' },
+  'group.deleted': { code: 'GH1203I', category: 'GroupManagement', activity: 'Delete group', operationType: 'Delete', description: 'A group was deleted.' },
+  'group.memberAdded': { code: 'GH1204I', category: 'GroupManagement', activity: 'Add member to group', operationType: 'Assign', description: 'A user or group became a direct member.' },
+  'group.memberRemoved': { code: 'GH1205I', category: 'GroupManagement', activity: 'Remove member from group', operationType: 'Unassign', description: 'A direct member was removed.' },
+  'group.ownerAdded': { code: 'GH1206I', category: 'GroupManagement', activity: 'Add owner to group', operationType: 'Assign', description: 'A user became an owner.' },
+  'group.ownerRemoved': { code: 'GH1207I', category: 'GroupManagement', activity: 'Remove owner from group', operationType: 'Unassign', description: 'An owner was removed.' },
+
+  'role.assignmentCreated': { code: 'GH1301I', category: 'RoleManagement', activity: 'Add member to role', operationType: 'Assign', description: 'A directory role was assigned.' },
+  'role.assignmentDeleted': { code: 'GH1302I', category: 'RoleManagement', activity: 'Remove member from role', operationType: 'Unassign', description: 'A directory role assignment was removed.' },
+
+  'application.created': { code: 'GH1401I', category: 'ApplicationManagement', activity: 'Add application', operationType: 'Add', description: 'An app registration was created.' },
+  'application.updated': { code: 'GH1402I', category: 'ApplicationManagement', activity: 'Update application', operationType: 'Update', description: 'An app registration changed.' },
+  'application.deleted': { code: 'GH1403I', category: 'ApplicationManagement', activity: 'Delete application', operationType: 'Delete', description: 'An app registration was deleted.' },
+  'application.credentialAdded': { code: 'GH1404I', category: 'ApplicationManagement', activity: 'Update application – Certificates and secrets management', operationType: 'Add', description: 'A client secret or certificate was added (the secret itself is never logged).' },
+  'application.credentialRemoved': { code: 'GH1405I', category: 'ApplicationManagement', activity: 'Update application – Certificates and secrets management', operationType: 'Delete', description: 'A client secret or certificate was removed.' },
+  'servicePrincipal.created': { code: 'GH1411I', category: 'ApplicationManagement', activity: 'Add service principal', operationType: 'Add', description: 'A service principal was created.' },
+  'servicePrincipal.updated': { code: 'GH1412I', category: 'ApplicationManagement', activity: 'Update service principal', operationType: 'Update', description: 'A service principal changed.' },
+  'servicePrincipal.deleted': { code: 'GH1413I', category: 'ApplicationManagement', activity: 'Delete service principal', operationType: 'Delete', description: 'A service principal was deleted.' },
+  'appRoleAssignment.created': { code: 'GH1414I', category: 'ApplicationManagement', activity: 'Add app role assignment to service principal', operationType: 'Assign', description: 'An application permission was granted.' },
+  'appRoleAssignment.deleted': { code: 'GH1415I', category: 'ApplicationManagement', activity: 'Remove app role assignment from service principal', operationType: 'Unassign', description: 'An application permission was revoked.' },
+
+  'auth.signedIn': { code: 'GH1501I', category: 'Authentication', activity: 'Sign in', operationType: 'Other', description: 'A user signed in to the portal.' },
+  'auth.signInFailed': { code: 'GH1502W', category: 'Authentication', activity: 'Sign in', operationType: 'Other', description: 'A portal sign-in failed (wrong password, disabled account, unknown user).' },
+  'auth.signedOut': { code: 'GH1503I', category: 'Authentication', activity: 'Sign out', operationType: 'Other', description: 'A user signed out.' },
+  'auth.lockedOut': { code: 'GH1504W', category: 'Authentication', activity: 'Lock out', operationType: 'Other', description: 'Too many failed attempts locked an account or source address for a while.' },
+  'auth.setupLinkIssued': { code: 'GH1505I', category: 'Authentication', activity: 'Issue one-time set-password link', operationType: 'Add', description: 'A one-time set-password link was issued.' },
+  'auth.deviceCodeApproved': { code: 'GH1506I', category: 'Authentication', activity: 'Approve device sign-in', operationType: 'Other', description: 'A user approved a device-code sign-in (e.g. the gatehouse CLI).' },
+} as const satisfies Record<string, AuditEventSpec>;
+
+export type AuditEventName = keyof typeof auditEvents;
