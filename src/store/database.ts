@@ -3,8 +3,8 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 
 /** Every module's repositories take this (or a transaction of it); each declares its own table types. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables are typed per module (`*.table.ts`)
-export type Db = Kysely<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables are typed per module (`*.tables.ts`)
+export type Db<Tables = any> = Kysely<Tables>;
 
 export interface DatabaseOptions {
   /** External PostgreSQL; when absent the bundled PostgreSQL in `dataDir` is started. */

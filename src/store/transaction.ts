@@ -7,7 +7,7 @@ const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadloc
  * inside it. Serialization failures and deadlocks are retried a few times, so `work` must have no effects
  * outside the database.
  */
-export async function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>, attempts = 3): Promise<T> {
+export async function inTransaction<T, Tables>(db: Db<Tables>, work: (trx: Db<Tables>) => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute(work);

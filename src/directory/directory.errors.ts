@@ -1,0 +1,18 @@
+import { AppError } from '#src/core/errors.ts';
+
+/** Error codes of the directory module (rendered in Graph's error shape by the HTTP layer). */
+export const DirectoryErrorCodes = {
+  USER_NOT_FOUND: { status: 404, description: 'No user has this id or userPrincipalName.' },
+  GROUP_NOT_FOUND: { status: 404, description: 'No group has this id.' },
+  OBJECT_NOT_FOUND: { status: 404, description: 'No directory object (user, group, service principal) has this id.' },
+  DUPLICATE_VALUE: { status: 400, description: 'Another object already has this value for a unique property (e.g. userPrincipalName).' },
+  ALREADY_MEMBER: { status: 400, description: 'The object is already a member or owner, or the role is already assigned.' },
+  INVALID_VALUE: { status: 400, description: 'A property value is not acceptable (message names the property).' },
+  LAST_GLOBAL_ADMIN: { status: 400, description: 'The change would leave the tenant without an enabled Global Administrator.' },
+  APPLICATION_NOT_FOUND: { status: 404, description: 'No application has this id or appId.' },
+  ROLE_NOT_FOUND: { status: 404, description: 'No role definition or role assignment has this id.' },
+} as const;
+
+type Code = keyof typeof DirectoryErrorCodes;
+
+export const directoryError = (code: Code, message: string): AppError => new AppError(code, DirectoryErrorCodes[code].status, message);

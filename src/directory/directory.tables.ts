@@ -1,0 +1,138 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Row types of the directory's tables (the schema is in src/store/migrations). */
+export interface UserTable {
+  id: string;
+  display_name: string;
+  given_name: string | null;
+  surname: string | null;
+  mail: string | null;
+  mail_nickname: string | null;
+  user_principal_name: string;
+  user_type: 'Member' | 'Guest';
+  external_user_state: string | null;
+  external_user_state_changed_at: Date | null;
+  creation_type: string | null;
+  identities: ColumnType<Identity[], string, string>;
+  other_mails: string[];
+  account_enabled: boolean;
+  company_name: string | null;
+  employee_type: string | null;
+  department: string | null;
+  job_title: string | null;
+  usage_location: string | null;
+  password_hash: string | null;
+  password_change_required: boolean;
+  last_sign_in_at: Date | null;
+  last_non_interactive_sign_in_at: Date | null;
+  last_successful_sign_in_at: Date | null;
+  sign_in_sessions_valid_from: Date;
+  created_at: Date;
+}
+
+export interface Identity {
+  signInType: string;
+  issuer: string;
+  issuerAssignedId: string;
+}
+
+export interface GroupTable {
+  id: string;
+  display_name: string;
+  description: string | null;
+  mail_nickname: string;
+  mail_enabled: boolean;
+  security_enabled: boolean;
+  group_types: string[];
+  membership_rule: string | null;
+  membership_rule_processing_state: string | null;
+  created_at: Date;
+}
+
+export interface GroupMemberTable {
+  group_id: string;
+  member_id: string;
+  member_kind: 'user' | 'group';
+  added_at: Generated<Date>;
+}
+
+export interface GroupOwnerTable {
+  group_id: string;
+  owner_id: string;
+}
+
+export interface UserSponsorTable {
+  user_id: string;
+  sponsor_id: string;
+}
+
+export interface RoleAssignmentTable {
+  id: string;
+  principal_id: string;
+  role_definition_id: string;
+  directory_scope_id: string;
+  created_at: Date;
+}
+
+export interface ApplicationTable {
+  id: string;
+  app_id: string;
+  display_name: string;
+  description: string | null;
+  sign_in_audience: string;
+  required_resource_access: ColumnType<unknown[], string, string>;
+  web_redirect_uris: string[];
+  created_at: Date;
+}
+
+export interface ApplicationCredentialTable {
+  key_id: string;
+  application_id: string;
+  kind: 'password' | 'certificate';
+  display_name: string | null;
+  hint: string | null;
+  secret_hash: string | null;
+  certificate: string | null;
+  thumbprint: string | null;
+  start_at: Date;
+  end_at: Date;
+}
+
+export interface ServicePrincipalTable {
+  id: string;
+  app_id: string;
+  display_name: string;
+  account_enabled: boolean;
+  service_principal_type: string;
+  created_at: Date;
+}
+
+export interface AppRoleAssignmentTable {
+  id: string;
+  principal_id: string;
+  resource_id: string;
+  app_role_id: string;
+  created_at: Date;
+}
+
+export interface TenantTable {
+  id: string;
+  singleton: Generated<boolean>;
+  display_name: string;
+  initial_domain: string;
+  created_at: Date;
+}
+
+export interface DirectoryTables {
+  tenant: TenantTable;
+  users: UserTable;
+  groups: GroupTable;
+  group_members: GroupMemberTable;
+  group_owners: GroupOwnerTable;
+  user_sponsors: UserSponsorTable;
+  role_assignments: RoleAssignmentTable;
+  applications: ApplicationTable;
+  application_credentials: ApplicationCredentialTable;
+  service_principals: ServicePrincipalTable;
+  app_role_assignments: AppRoleAssignmentTable;
+}

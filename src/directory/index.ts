@@ -1,0 +1,91 @@
+/** Dependencies of every directory service function, and the typed database view. */
+export type { DirectoryDeps, DirDb } from './directory.deps.ts';
+/** Directory error codes (documented per code). */
+export { DirectoryErrorCodes } from './directory.errors.ts';
+/** The tenant (created at bootstrap) and its verified domains. */
+export { getTenant, verifiedDomains, type Tenant } from './tenant.service.ts';
+/** Users: create, read, update, delete, passwords, sign-in activity, session revocation. */
+export {
+  createUser,
+  updateUser,
+  deleteUser,
+  findUserRow,
+  getUserRow,
+  setPasswordHash,
+  recordSignIn,
+  revokeSignInSessions,
+  type CreateUserInput,
+} from './users.service.ts';
+/** Graph user shape and mapping. */
+export { toGraphUser, userSelectable, userWritable, type GraphUser, type UserPatch, type UserRow } from './users.shape.ts';
+/** Groups, owners and (transitive) members. */
+export {
+  createGroup,
+  updateGroup,
+  deleteGroup,
+  getGroupRow,
+  addMember,
+  removeMember,
+  addOwner,
+  removeOwner,
+  listMembers,
+  listOwners,
+  listMemberOf,
+  type CreateGroupInput,
+  type DirectoryObject,
+} from './groups.service.ts';
+/** Graph group shape and mapping. */
+export { toGraphGroup, groupSelectable, groupWritable, type GraphGroup, type GroupPatch, type GroupRow } from './groups.shape.ts';
+/** Built-in directory roles and their assignments; the permissions a user's roles grant. */
+export {
+  createRoleAssignment,
+  deleteRoleAssignment,
+  getRoleAssignment,
+  listRoleAssignments,
+  roleIdsForUser,
+  permissionsForUser,
+  toGraphRoleDefinition,
+  type GraphRoleAssignment,
+} from './roles.service.ts';
+/** Role definitions (Entra template ids). */
+export { builtInRoles, roleById, GLOBAL_ADMINISTRATOR_ID, type RoleDefinition } from './roles.ts';
+/** Graph permission names and ids. */
+export { permissions, expandPermissions, isPermission, permissionById, GRAPH_APP_ID, type Permission } from './permissions.ts';
+/** App registrations and their credentials. */
+export {
+  createApplication,
+  updateApplication,
+  deleteApplication,
+  getApplication,
+  getApplicationRow,
+  credentialsOf,
+  addPassword,
+  removePassword,
+  type CreateApplicationInput,
+} from './applications.service.ts';
+/** Graph application and service principal shapes. */
+export {
+  toGraphApplication,
+  toGraphServicePrincipal,
+  graphAppRoles,
+  type GraphApplication,
+  type GraphServicePrincipal,
+  type PasswordCredential,
+  type ApplicationRow,
+  type ServicePrincipalRow,
+} from './applications.shape.ts';
+/** Service principals, application permission grants, and client lookup for the OAuth server. */
+export {
+  createServicePrincipal,
+  updateServicePrincipal,
+  deleteServicePrincipal,
+  getServicePrincipal,
+  getServicePrincipalRow,
+  graphResource,
+  grantAppRole,
+  revokeAppRole,
+  listAppRoleAssignments,
+  findClient,
+  type ClientRecord,
+  type GraphAppRoleAssignment,
+} from './service-principals.service.ts';

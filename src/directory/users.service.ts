@@ -1,0 +1,178 @@
+import { changedProperties } from '#src/core/diff.ts';
+import { newId } from '#src/core/crypto.ts';
+import { hashPassword, passwordProblem } from '#src/core/password.ts';
+import { appendAudit, type Actor } from '#src/audit/index.ts';
+import { inTransaction } from '#src/store/index.ts';
+import { isUniqueViolation, type DirDb as Db, type DirectoryDeps } from './directory.deps.ts';
+import { directoryError } from './directory.errors.ts';
+import { verifiedDomains } from './tenant.service.ts';
+import { toGraphUser, userWritable, type GraphUser, type UserPatch, type UserRow } from './users.shape.ts';
+import { assertNotLastGlobalAdmin } from './roles.service.ts';
+
+export interface CreateUserInput {
+  displayName: string;
+  userPrincipalName: string;
+  mailNickname?: string;
+  accountEnabled?: boolean;
+  password?: string;
+  forceChangePasswordNextSignIn?: boolean;
+  userType?: 'Member' | 'Guest';
+  mail?: string | null;
+  givenName?: string | null;
+  surname?: string | null;
+  companyName?: string | null;
+  employeeType?: string | null;
+  department?: string | null;
+  jobTitle?: string | null;
+  usageLocation?: string | null;
+  otherMails?: string[];
+  creationType?: string | null;
+}
+
+const UPN = /^[A-Za-z0-9._%+'#-]{1,64}@[A-Za-z0-9.-]{1,253}$/;
+
+async function checkUpn(db: Db, upn: string): Promise<void> {
+  if (!UPN.test(upn)) throw directoryError('INVALID_VALUE', `userPrincipalName '${upn}' is not of the form alias@domain`);
+  const domain = upn.slice(upn.lastIndexOf('@') + 1).toLowerCase();
+  const domains = await verifiedDomains(db);
+  if (!domains.includes(domain)) {
+    throw directoryError('INVALID_VALUE', `The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization: ${domains.join(', ')}`);
+  }
+}
+
+const userTarget = (row: Pick<UserRow, 'id' | 'display_name' | 'user_principal_name'>) => ({
+  id: row.id,
+  type: 'User',
+  displayName: row.display_name,
+  userPrincipalName: row.user_principal_name,
+});
+
+/** Create a user; a member's userPrincipalName must be in a verified domain of the tenant. */
+export async function createUser(deps: DirectoryDeps, actor: Actor, input: CreateUserInput): Promise<GraphUser> {
+  await checkUpn(deps.db, input.userPrincipalName);
+  if (input.password !== undefined) {
+    const problem = passwordProblem(input.password);
+    if (problem) throw directoryError('INVALID_VALUE', `passwordProfile.password: ${problem}`);
+  }
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+  const now = deps.clock.now();
+  const row: UserRow = {
+    id: newId(),
+    display_name: input.displayName,
+    given_name: input.givenName ?? null,
+    surname: input.surname ?? null,
+    mail: input.mail ?? null,
+    mail_nickname: input.mailNickname ?? input.userPrincipalName.split('@')[0] ?? null,
+    user_principal_name: input.userPrincipalName,
+    user_type: input.userType ?? 'Member',
+    external_user_state: null,
+    external_user_state_changed_at: null,
+    creation_type: input.creationType ?? null,
+    identities: [{ signInType: 'userPrincipalName', issuer: (await verifiedDomains(deps.db))[0] ?? '', issuerAssignedId: input.userPrincipalName }],
+    other_mails: input.otherMails ?? [],
+    account_enabled: input.accountEnabled ?? true,
+    company_name: input.companyName ?? null,
+    employee_type: input.employeeType ?? null,
+    department: input.department ?? null,
+    job_title: input.jobTitle ?? null,
+    usage_location: input.usageLocation ?? null,
+    password_hash: passwordHash,
+    password_change_required: input.forceChangePasswordNextSignIn ?? false,
+    last_sign_in_at: null,
+    last_non_interactive_sign_in_at: null,
+    last_successful_sign_in_at: null,
+    sign_in_sessions_valid_from: now,
+    created_at: now,
+  };
+  try {
+    await inTransaction(deps.db, async (trx) => {
+      await trx.insertInto('users').values({ ...row, identities: JSON.stringify(row.identities) }).execute();
+      await appendAudit(trx, deps.clock, { event: 'user.created', actor, targets: [userTarget(row)] });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw directoryError('DUPLICATE_VALUE', `Another object with the same value for property userPrincipalName already exists: ${input.userPrincipalName}`);
+    }
+    throw error;
+  }
+  return toGraphUser(row);
+}
+
+/** A user row by id or userPrincipalName (case-insensitive), or undefined. */
+export async function findUserRow(db: Db, idOrUpn: string): Promise<UserRow | undefined> {
+  const isId = /^[0-9a-f-]{36}$/i.test(idOrUpn);
+  const query = db.selectFrom('users').selectAll();
+  const row = isId
+    ? await query.where('id', '=', idOrUpn).executeTakeFirst()
+    : await query.where((eb) => eb(eb.fn('lower', ['user_principal_name']), '=', idOrUpn.toLowerCase())).executeTakeFirst();
+  return row as UserRow | undefined;
+}
+
+export async function getUserRow(db: Db, idOrUpn: string): Promise<UserRow> {
+  const row = await findUserRow(db, idOrUpn);
+  if (!row) throw directoryError('USER_NOT_FOUND', `Resource '${idOrUpn}' does not exist or one of its queried reference-property objects are not present.`);
+  return row;
+}
+
+/** Apply a partial update; modifiedProperties in the audit event name each change. */
+export async function updateUser(deps: DirectoryDeps, actor: Actor, idOrUpn: string, patch: UserPatch): Promise<void> {
+  if (patch.userPrincipalName !== undefined) await checkUpn(deps.db, patch.userPrincipalName);
+  try {
+    await inTransaction(deps.db, async (trx) => {
+      const before = await trx.selectFrom('users').selectAll().where('id', '=', (await getUserRow(trx, idOrUpn)).id).forUpdate().executeTakeFirstOrThrow() as UserRow;
+      const changes = changedProperties(toGraphUser(before) as unknown as Record<string, unknown>, patch);
+      if (changes.length === 0) return;
+      const values: Record<string, unknown> = {};
+      for (const [prop, column] of Object.entries(userWritable)) {
+        const value = (patch as Record<string, unknown>)[prop];
+        if (value !== undefined) values[column] = value;
+      }
+      if (patch.accountEnabled === false && before.account_enabled) await assertNotLastGlobalAdmin(trx, before.id);
+      await trx.updateTable('users').set(values).where('id', '=', before.id).execute();
+      await appendAudit(trx, deps.clock, { event: 'user.updated', actor, targets: [{ ...userTarget(before), modifiedProperties: changes }] });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw directoryError('DUPLICATE_VALUE', `Another object with the same value for property userPrincipalName already exists.`);
+    throw error;
+  }
+}
+
+/** Delete a user with their memberships, ownerships, sponsorships and role assignments. */
+export async function deleteUser(deps: DirectoryDeps, actor: Actor, idOrUpn: string): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    const row = await getUserRow(trx, idOrUpn);
+    await assertNotLastGlobalAdmin(trx, row.id);
+    await trx.deleteFrom('group_members').where('member_id', '=', row.id).execute();
+    await trx.deleteFrom('role_assignments').where('principal_id', '=', row.id).execute();
+    await trx.deleteFrom('users').where('id', '=', row.id).execute();
+    await appendAudit(trx, deps.clock, { event: 'user.deleted', actor, targets: [userTarget(row)] });
+  });
+}
+
+/** Set a user's password (already checked for strength by the caller) and end their other sessions. */
+export async function setPasswordHash(deps: DirectoryDeps, actor: Actor, userId: string, passwordHash: string, trx?: Db): Promise<void> {
+  const work = async (tx: Db): Promise<void> => {
+    const row = await getUserRow(tx, userId);
+    await tx.updateTable('users').set({ password_hash: passwordHash, password_change_required: false }).where('id', '=', row.id).execute();
+    await appendAudit(tx, deps.clock, { event: 'user.passwordSet', actor, targets: [userTarget(row)] });
+  };
+  await (trx ? work(trx) : inTransaction(deps.db, work));
+}
+
+/** Record a sign-in on the user (signInActivity). */
+export async function recordSignIn(db: Db, userId: string, at: Date, interactive: boolean): Promise<void> {
+  await db
+    .updateTable('users')
+    .set(interactive ? { last_sign_in_at: at, last_successful_sign_in_at: at } : { last_non_interactive_sign_in_at: at, last_successful_sign_in_at: at })
+    .where('id', '=', userId)
+    .execute();
+}
+
+/** Graph's revokeSignInSessions: every session and refresh token issued before now stops working. */
+export async function revokeSignInSessions(deps: DirectoryDeps, actor: Actor, idOrUpn: string): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    const row = await getUserRow(trx, idOrUpn);
+    await trx.updateTable('users').set({ sign_in_sessions_valid_from: deps.clock.now() }).where('id', '=', row.id).execute();
+    await appendAudit(trx, deps.clock, { event: 'user.sessionsRevoked', actor, targets: [userTarget(row)] });
+  });
+}
