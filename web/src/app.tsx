@@ -1,0 +1,36 @@
+import { Navigate, Route, Routes } from 'react-router';
+import { AppLayout } from './components/app-layout.tsx';
+import { RequireAuth } from './components/require-auth.tsx';
+import { AuditPage } from './pages/audit-page.tsx';
+import { GroupDetailPage } from './pages/group-detail-page.tsx';
+import { GroupsPage } from './pages/groups-page.tsx';
+import { NotFoundPage } from './pages/not-found-page.tsx';
+import { SetupPage } from './pages/setup-page.tsx';
+import { SignInPage } from './pages/signin-page.tsx';
+import { UserDetailPage } from './pages/user-detail-page.tsx';
+import { UsersPage } from './pages/users-page.tsx';
+
+/** Route table. Everything except sign-in and first-start setup requires a session. */
+export function App() {
+  return (
+    <Routes>
+      <Route path="/signin" element={<SignInPage />} />
+      <Route path="/setup" element={<SetupPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <AppLayout />
+          </RequireAuth>
+        }
+      >
+        <Route index element={<Navigate to="/users" replace />} />
+        <Route path="/users" element={<UsersPage />} />
+        <Route path="/users/:id" element={<UserDetailPage />} />
+        <Route path="/groups" element={<GroupsPage />} />
+        <Route path="/groups/:id" element={<GroupDetailPage />} />
+        <Route path="/audit" element={<AuditPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

@@ -1,0 +1,73 @@
+import { Alert, Button, PasswordInput, Stack, Text } from '@mantine/core';
+import { useState, type FormEvent } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+import { useSetPassword } from '../api/session.ts';
+import { AuthCard } from '../components/auth-card.tsx';
+import { ErrorAlert } from '../components/error-alert.tsx';
+
+const MIN_LENGTH = 12;
+
+/** First-start page: the one-time link `/setup?token=…` lets the administrator choose a password. */
+export function SetupPage() {
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const navigate = useNavigate();
+  const setPassword = useSetPassword();
+  const [password, setPasswordValue] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [touched, setTouched] = useState(false);
+
+  const tooShort = password.length < MIN_LENGTH;
+  const mismatch = password !== confirm;
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    if (!token || tooShort || mismatch) return;
+    setPassword.mutate(
+      { token, password },
+      {
+        onSuccess: () =>
+          navigate('/signin', { replace: true, state: { notice: 'Your password is set. Sign in with it now.' } }),
+      },
+    );
+  };
+
+  return (
+    <AuthCard title="Set your password">
+      {!token ? (
+        <Alert color="red" title="Missing setup token" role="alert">
+          Open the one-time link Gatehouse printed when it first started; it ends with <code>?token=…</code>.
+        </Alert>
+      ) : (
+        <Text size="sm" c="dimmed">
+          Choose a password of at least {MIN_LENGTH} characters. This link works once.
+        </Text>
+      )}
+      <ErrorAlert error={setPassword.error} title="Could not set the password" />
+      <form onSubmit={onSubmit} aria-label="Set password">
+        <Stack>
+          <PasswordInput
+            label="New password"
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={(e) => setPasswordValue(e.currentTarget.value)}
+            error={touched && tooShort ? `Use at least ${MIN_LENGTH} characters.` : undefined}
+          />
+          <PasswordInput
+            label="Confirm password"
+            autoComplete="new-password"
+            required
+            value={confirm}
+            onChange={(e) => setConfirm(e.currentTarget.value)}
+            error={touched && !tooShort && mismatch ? 'The passwords do not match.' : undefined}
+          />
+          <Button type="submit" loading={setPassword.isPending} disabled={!token}>
+            Set password
+          </Button>
+        </Stack>
+      </form>
+    </AuthCard>
+  );
+}
