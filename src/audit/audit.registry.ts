@@ -54,6 +54,8 @@ export const auditEvents = {
   'auth.lockedOut': { code: 'GH1504W', category: 'Authentication', activity: 'Lock out', operationType: 'Other', description: 'Too many failed attempts locked an account or source address for a while.' },
   'auth.setupLinkIssued': { code: 'GH1505I', category: 'Authentication', activity: 'Issue one-time set-password link', operationType: 'Add', description: 'A one-time set-password link was issued.' },
   'auth.deviceCodeApproved': { code: 'GH1506I', category: 'Authentication', activity: 'Approve device sign-in', operationType: 'Other', description: 'A user approved a device-code sign-in (e.g. the gatehouse CLI).' },
+  'signingKey.retired': { code: 'GH1003I', category: 'KeyManagement', activity: 'Retire signing key', operationType: 'Delete', description: 'A token signing key was retired and is no longer published.' },
+  'auth.authorizationApproved': { code: 'GH1507I', category: 'Authentication', activity: 'Approve application sign-in', operationType: 'Other', description: 'A signed-in user approved a browser sign-in (authorization code + PKCE) of the gatehouse CLI.' },
 } as const satisfies Record<string, AuditEventSpec>;
 
 export type AuditEventName = keyof typeof auditEvents;

@@ -6,3 +6,5 @@ export { verifyAuditChain, type VerifyResult } from './audit.verify.ts';
 export { auditEvents, type AuditEventName, type AuditEventSpec } from './audit.registry.ts';
 /** Actor, target and directoryAudit shapes. */
 export type { Actor, AuditTarget, ModifiedProperty, DirectoryAudit } from './audit.types.ts';
+/** Query the audit log as Graph's directoryAudits. */
+export { listDirectoryAudits, getDirectoryAudit, directoryAuditFields } from './audit.query.ts';

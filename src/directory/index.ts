@@ -41,7 +41,6 @@ export {
   createRoleAssignment,
   deleteRoleAssignment,
   getRoleAssignment,
-  listRoleAssignments,
   roleIdsForUser,
   permissionsForUser,
   toGraphRoleDefinition,
@@ -89,3 +88,9 @@ export {
   type ClientRecord,
   type GraphAppRoleAssignment,
 } from './service-principals.service.ts';
+/** OData list requests over users, groups, applications, service principals and role assignments. */
+export { listUsers, listGroups, listApplications, listServicePrincipals, listRoleAssignments, type ListPage } from './list.service.ts';
+/** Field maps of directory resources for $filter/$orderby. */
+export { userFields, groupFields } from './directory.fields.ts';
+/** First-start creation of the tenant, the Graph resource service principal and the initial Global Administrator. */
+export { bootstrapDirectory, type BootstrapInput, type BootstrapResult } from './bootstrap.service.ts';

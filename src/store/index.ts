@@ -10,3 +10,14 @@ export { createEventBus, RECONNECTED_TOPIC, type EventBus, type BusEvent } from 
 export { runIfLeader } from './leader.ts';
 /** The bundled PostgreSQL process manager. */
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+/** OData for list routes: translate `$filter` to SQL through a resource's field map. */
+export { filterToSql, DEFAULT_OPERATORS } from './odata/index.ts';
+/** OData for list routes: keyset pagination with `$skiptoken`, `$count`, `$select` validation. */
+export { applyPage, countRows, validateSelect, type Page, type PageOptions } from './odata/index.ts';
+/** OData for list routes: the field map types each resource declares once. */
+export type {
+  CustomField, CustomFilterContext, EnumField, Field, FieldMap, FilterOperator, LambdaSource, ObjectCollectionField,
+  ScalarField, ScalarType, StringCollectionField, SubField,
+} from './odata/index.ts';
+/** One filtered, counted, keyset-paged list request. */
+export { listPage, type ListResult } from './list.ts';
