@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+import { runningEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 
 /** Every module's repositories take this (or a transaction of it); each declares its own table types. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables are typed per module (`*.tables.ts`)
@@ -12,6 +12,8 @@ export interface DatabaseOptions {
   dataDir: string;
   poolSize?: number;
   onPostgresLog?: (line: string) => void;
+  /** Use the bundled PostgreSQL of a Gatehouse already running on dataDir when there is one (maintenance commands). */
+  attach?: boolean;
 }
 
 export interface Database {
@@ -44,8 +46,11 @@ export function connectDatabase(connection: pg.ClientConfig, poolSize = 10): { d
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedPostgres | undefined;
   let connection: pg.ClientConfig;
+  const running = !options.databaseUrl && options.attach ? await runningEmbeddedPostgres(options.dataDir) : undefined;
   if (options.databaseUrl) {
     connection = { connectionString: options.databaseUrl };
+  } else if (running) {
+    connection = running;
   } else {
     embedded = await startEmbeddedPostgres({
       dataDir: options.dataDir,

@@ -198,6 +198,23 @@ async function ensureDatabase(connection: pg.PoolConfig): Promise<void> {
   }
 }
 
+/**
+ * Connection settings of the bundled PostgreSQL of a Gatehouse that is running right now on this data directory,
+ * or undefined when none is. Offline maintenance commands (audit verify, migrate) use it instead of starting a
+ * second server on the same cluster.
+ */
+export async function runningEmbeddedPostgres(dataDir: string): Promise<pg.PoolConfig | undefined> {
+  const dir = path.resolve(dataDir);
+  try {
+    const owner = Number((await readFile(path.join(dir, 'gatehouse.lock'), 'utf8')).trim());
+    if (!Number.isInteger(owner) || owner === process.pid || !processAlive(owner)) return undefined;
+    const password = (await readFile(path.join(dir, 'postgres.password'), 'utf8')).trim();
+    return { host: path.join(dir, 'run'), port: PORT, user: SUPERUSER, password, database: DATABASE };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Initialise (first time), recover (after a crash) and start the bundled PostgreSQL. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.onLog ?? (() => undefined);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { sql } from 'kysely';
 import { manualClock } from '#src/core/clock.ts';
-import { appendAudit, verifyAuditChain, type AuditInput } from '#src/audit/index.ts';
+import { appendAudit, verifyAuditChain as verifyInDatabase, verifyAuditChainInProcess, type AuditInput, type VerifyOptions } from '#src/audit/index.ts';
 import { inTransaction } from '#src/store/index.ts';
 import { describeEachBackend } from '../helpers/database.ts';
 
@@ -13,6 +13,13 @@ const event = (n: number): AuditInput => ({
   actor,
   targets: [{ id: `22222222-2222-4222-8222-${String(n).padStart(12, '0')}`, type: 'Group', displayName: `g${n}` }],
 });
+
+/** Both verifiers must reach the same verdict; the test returns the in-database one. */
+async function verifyAuditChain(db: Parameters<typeof verifyInDatabase>[0], options: VerifyOptions = {}) {
+  const [inDb, inProcess] = await Promise.all([verifyInDatabase(db, options), verifyAuditChainInProcess(db, options)]);
+  assert.deepEqual(inDb, inProcess, 'in-database and in-process verification disagree');
+  return inDb;
+}
 
 describeEachBackend('audit hash chain', (ctx) => {
   const reset = async () => {
