@@ -1,0 +1,19 @@
+import type { App, RouteDeps } from '../types.ts';
+import { applicationRoutes } from './applications.routes.ts';
+import { auditRoutes } from './audit.routes.ts';
+import { groupRoutes } from './groups.routes.ts';
+import { healthRoutes } from './health.routes.ts';
+import { portalRoutes } from './portal.routes.ts';
+import { roleRoutes } from './roles.routes.ts';
+import { userRoutes } from './users.routes.ts';
+
+/** Every route of the HTTP API, registered in one place. */
+export async function registerRoutes(app: App, deps: RouteDeps): Promise<void> {
+  healthRoutes(app, deps);
+  portalRoutes(app, deps);
+  userRoutes(app, deps);
+  groupRoutes(app, deps);
+  roleRoutes(app, deps);
+  applicationRoutes(app, deps);
+  auditRoutes(app, deps);
+}

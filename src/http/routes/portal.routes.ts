@@ -1,0 +1,69 @@
+import { Type } from 'typebox';
+import { unauthenticated } from '#src/core/errors.ts';
+import type { App, HttpDeps } from '../types.ts';
+import { sessionCookieName } from '../authorize.ts';
+import { errorResponses } from '../schemas/common.ts';
+
+const SessionResponse = Type.Object({
+  user: Type.Object({ id: Type.String(), displayName: Type.String(), userPrincipalName: Type.String() }),
+  csrfToken: Type.String(),
+  roles: Type.Array(Type.Object({ id: Type.String(), displayName: Type.String() })),
+});
+
+/** The admin portal's cookie session: sign in with a local password, read the session, sign out, set a password. */
+export function portalRoutes(app: App, deps: HttpDeps): void {
+  const tags = ['portal'];
+  const secure = deps.config.publicUrl.startsWith('https:');
+  const cookieName = sessionCookieName(secure);
+  const readCookie = (cookies: Record<string, string | undefined>): string | undefined => cookies[cookieName];
+
+  app.post(
+    '/portal/api/session',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'Sign in with user name and password',
+        body: Type.Object({ userName: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+        response: { 200: SessionResponse, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await deps.portal.signIn({ ...request.body, ipAddress: request.ip, userAgent: request.headers['user-agent'] ?? null });
+      reply.setCookie(cookieName, result.cookieValue, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: result.maxAgeSeconds });
+      return { user: result.user, csrfToken: result.csrfToken, roles: await deps.portal.roles(result.user.id) };
+    },
+  );
+
+  app.get('/portal/api/session', { config: { auth: 'public' }, schema: { tags, summary: 'The current portal session', response: { 200: SessionResponse, ...errorResponses } } }, async (request) => {
+    const cookie = readCookie(request.cookies);
+    const session = cookie ? await deps.portal.current(cookie) : undefined;
+    if (!session) throw unauthenticated('Not signed in.');
+    return { ...session, roles: await deps.portal.roles(session.user.id) };
+  });
+
+  app.delete('/portal/api/session', { config: { auth: 'session' }, schema: { tags, summary: 'Sign out', response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
+    const cookie = readCookie(request.cookies);
+    if (cookie) await deps.portal.signOut(cookie, request.ip);
+    reply.clearCookie(cookieName, { path: '/' });
+    return reply.status(204).send(null);
+  });
+
+  app.post(
+    '/portal/api/set-password',
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'Set a password with a one-time link token',
+        body: Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await deps.portal.setPassword(request.body.token, request.body.password);
+      return reply.status(204).send(null);
+    },
+  );
+}
+

@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Config } from '#src/config/index.ts';
+import type { Clock } from '#src/core/clock.ts';
+import type { Db } from '#src/store/index.ts';
+import type { Metrics } from './metrics.ts';
+import type { Authenticator } from './principal.ts';
+
+export interface PortalUser {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+}
+
+/** What the portal's session routes need from the auth module (wired in src/main.ts). */
+export interface PortalDeps {
+  signIn(input: { userName: string; password: string; ipAddress: string; userAgent: string | null }): Promise<{ cookieValue: string; csrfToken: string; user: PortalUser; maxAgeSeconds: number }>;
+  signOut(cookieValue: string, ipAddress: string): Promise<void>;
+  current(cookieValue: string): Promise<{ user: PortalUser; csrfToken: string } | undefined>;
+  setPassword(token: string, password: string): Promise<void>;
+  roles(userId: string): Promise<{ id: string; displayName: string }[]>;
+}
+
+/** Everything the HTTP layer needs, passed in by the composition root (src/main.ts) or a test. */
+export interface HttpDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  authenticator: Authenticator;
+  /** Portal sign-in, set-password and OAuth mounting, provided by the auth module. */
+  portal: PortalDeps;
+  /** False while starting or shutting down: /readyz answers 503. */
+  isReady: () => boolean;
+  /** Directory of the built web UI; the UI is not served when it is missing. */
+  webRoot?: string;
+  metrics?: Metrics;
+}
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+
+/** What route modules receive. */
+export type RouteDeps = HttpDeps & { metrics: Metrics };
