@@ -1,4 +1,5 @@
 import { auditBench } from './audit.bench.ts';
+import { directoryBench } from './directory.bench.ts';
 
 /**
  * `npm run bench [-- name...]`: runs the benchmarks and prints their figures. Each compares against a baseline
@@ -6,6 +7,7 @@ import { auditBench } from './audit.bench.ts';
  */
 const benches: Record<string, () => Promise<void>> = {
   audit: auditBench,
+  directory: directoryBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -18,10 +18,12 @@ export interface AuditInput {
 
 export const GENESIS_HASH = '0'.repeat(64);
 const INSERT_CHUNK = 500;
+/** Independent chains (docs/adr/0003-parallel-audit-chains.md); a connection appends to chain pid % CHAINS + 1. */
+export const AUDIT_CHAINS = 16;
 
-/** The hash that links an event to its predecessor; verification recomputes exactly this. */
-export function chainHash(prevHash: string, seq: number, data: string): string {
-  return createHash('sha256').update(prevHash).update('\n').update(String(seq)).update('\n').update(data).digest('hex');
+/** The hash that links an event to its predecessor in its chain; verification recomputes exactly this. */
+export function chainHash(prevHash: string, chain: number, seq: number, data: string): string {
+  return createHash('sha256').update(prevHash).update(`\n${chain}:${seq}\n`).update(data).digest('hex');
 }
 
 export function toDirectoryAudit(input: AuditInput, id: string, at: Date): DirectoryAudit {
@@ -67,15 +69,20 @@ export function toDirectoryAudit(input: AuditInput, id: string, at: Date): Direc
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Append events to the hash chain inside the caller's transaction (the same one as the change they record).
- * The head row is locked until commit, which gives the chain one order across nodes; call this last in a
- * transaction to hold the lock briefly. Many events go in one multi-row insert (group commit).
+ * Append events to a hash chain inside the caller's transaction (the same one as the change they record). The
+ * chain's head row is locked until commit, which gives that chain one order across nodes; each database
+ * connection uses its own chain (backend pid modulo 16), so concurrent transactions do not queue behind each
+ * other's commit. Call this last in a transaction; many events go in multi-row inserts (group commit).
  */
 export async function appendAudit(trx: Db, clock: Clock, inputs: AuditInput | AuditInput[]): Promise<void> {
   const list = Array.isArray(inputs) ? inputs : [inputs];
   if (list.length === 0) return;
-  const head = await sql<{ seq: number; hash: string }>`SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`.execute(trx);
-  let { seq, hash } = head.rows[0] ?? { seq: 0, hash: GENESIS_HASH };
+  const head = await sql<{ chain: number; seq: number; hash: string }>`
+    SELECT id AS chain, seq, hash FROM audit_head WHERE id = pg_backend_pid() % ${AUDIT_CHAINS} + 1 FOR UPDATE`.execute(trx);
+  const current = head.rows[0];
+  if (!current) throw new Error('audit chain head is missing; run the migrations');
+  const chain = current.chain;
+  let { seq, hash } = current;
   const at = clock.now();
   const rows = list.map((input) => {
     const id = newId();
@@ -83,9 +90,10 @@ export async function appendAudit(trx: Db, clock: Clock, inputs: AuditInput | Au
     const data = JSON.stringify(audit);
     seq += 1;
     const prevHash = hash;
-    hash = chainHash(prevHash, seq, data);
+    hash = chainHash(prevHash, chain, seq, data);
     const actor = input.actor;
     return {
+      chain,
       seq,
       id,
       activity_at: at,
@@ -104,5 +112,5 @@ export async function appendAudit(trx: Db, clock: Clock, inputs: AuditInput | Au
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await trx.insertInto('audit_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
   }
-  await sql`UPDATE audit_head SET seq = ${seq}, hash = ${hash} WHERE id = 1`.execute(trx);
+  await sql`UPDATE audit_head SET seq = ${seq}, hash = ${hash} WHERE id = ${chain}`.execute(trx);
 }

@@ -1,115 +1,158 @@
 import { sql } from 'kysely';
 import type { Db } from '#src/store/index.ts';
-import { chainHash, GENESIS_HASH } from './audit.service.ts';
+import { AUDIT_CHAINS, chainHash, GENESIS_HASH } from './audit.service.ts';
+
+/** The last event of one chain. */
+export interface ChainHead {
+  chain: number;
+  seq: number;
+  hash: string;
+}
 
 export interface VerifyResult {
   ok: boolean;
   checked: number;
-  /** Last sequence number and hash: record them elsewhere to detect a truncated tail later. */
-  head: { seq: number; hash: string };
-  /** The first broken link, when not ok. */
-  broken?: { seq: number; id: string | null; reason: string };
+  /** Every chain's last event; keep `formatCheckpoint(heads)` elsewhere to detect a truncated tail later. */
+  heads: ChainHead[];
+  /** The first broken link found (lowest chain, then lowest seq), when not ok. */
+  broken?: { chain: number; seq: number; id: string | null; reason: string };
 }
-
-const BATCH = 20_000;
 
 export interface VerifyOptions {
-  /** A head recorded earlier (`seq:hash`): also detect truncation or rewriting since then. */
-  expectedHead?: { seq: number; hash: string };
+  /** Heads recorded earlier: also detect truncation or rewriting since then. */
+  expectedHeads?: ChainHead[];
 }
 
-/** First problem per event, as checked in PostgreSQL; `null` when the event is sound. */
-const PROBLEM = sql<string | null>`CASE
+/** `chain:seq:hash,…` for the chains that have events: what `audit verify` prints and `--expect` takes back. */
+export const formatCheckpoint = (heads: ChainHead[]): string =>
+  heads.filter((h) => h.seq > 0).map((h) => `${h.chain}:${h.seq}:${h.hash}`).join(',');
+
+export function parseCheckpoint(text: string): ChainHead[] | undefined {
+  const heads: ChainHead[] = [];
+  for (const part of text.split(',').filter(Boolean)) {
+    const match = /^(\d{1,2}):(\d+):([0-9a-f]{64})$/.exec(part.trim());
+    if (!match) return undefined;
+    heads.push({ chain: Number(match[1]), seq: Number(match[2]), hash: match[3] as string });
+  }
+  return heads;
+}
+
+type Problem = 'gap' | 'link' | 'hash' | 'columns';
+
+function describe(problem: Problem, chain: number, seq: number, prevSeq: number): string {
+  switch (problem) {
+    case 'gap':
+      return `chain ${chain}: event ${prevSeq + 1} is missing (next present is ${seq})`;
+    case 'link':
+      return `chain ${chain}: event ${seq} does not link to event ${prevSeq} (prev_hash differs)`;
+    case 'hash':
+      return `chain ${chain}: event ${seq} was modified (hash differs)`;
+    case 'columns':
+      return `chain ${chain}: event ${seq} has index columns that disagree with its hashed data`;
+  }
+}
+
+/** The cheap consistency checks both verifiers make: filter columns must agree with the hashed JSON. */
+const columnsAgree = (row: { id: string; data: string; category: string; code: string }): boolean =>
+  row.data.startsWith(`{"id":"${row.id}"`) &&
+  row.data.includes(`"category":${JSON.stringify(row.category)}`) &&
+  row.data.includes(`{"key":"eventCode","value":${JSON.stringify(row.code)}}`);
+
+const PROBLEM = sql<Problem | null>`CASE
   WHEN seq <> coalesce(prev_seq, 0) + 1 THEN 'gap'
   WHEN prev_hash <> coalesce(prev_row_hash, ${GENESIS_HASH}) THEN 'link'
-  WHEN encode(pg_catalog.sha256(pg_catalog.convert_to(prev_hash || E'\n' || seq::text || E'\n' || data, 'UTF8')), 'hex') <> hash THEN 'hash'
+  WHEN encode(pg_catalog.sha256(pg_catalog.convert_to(prev_hash || E'\\n' || chain::text || ':' || seq::text || E'\\n' || data, 'UTF8')), 'hex') <> hash THEN 'hash'
   WHEN pg_catalog.left(data, 44) <> '{"id":"' || id::text || '"'
     OR pg_catalog.strpos(data, '"category":' || pg_catalog.to_json(category)::text) = 0
     OR pg_catalog.strpos(data, '{"key":"eventCode","value":' || pg_catalog.to_json(code)::text || '}') = 0 THEN 'columns'
   END`;
 
 /**
- * Verify the chain in one pass inside PostgreSQL: every hash is recomputed with pg_catalog.sha256 and every link
- * and sequence number compared with its predecessor; only the first broken event travels back. Fast enough to run
+ * Verify every chain in one pass inside PostgreSQL: each hash recomputed with pg_catalog.sha256, each link and
+ * sequence number compared with its predecessor; only the first broken event travels back. Fast enough to run
  * daily on large logs. `verifyAuditChainInProcess` recomputes the same in Gatehouse itself, trusting nothing of
- * the database but the rows (slower; `gatehouse audit verify --in-process`).
+ * the database but the rows it returns (slower; `gatehouse audit verify --in-process`).
  */
 export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const { rows } = await sql<{ seq: number; id: string; problem: string; prev_seq: number | null; checked: number }>`
-    WITH chain AS (
-      SELECT seq, id, data, prev_hash, hash, code, category,
-             lag(seq) OVER (ORDER BY seq) AS prev_seq, lag(hash) OVER (ORDER BY seq) AS prev_row_hash
-      FROM audit_events
-    ), judged AS (SELECT seq, id, prev_seq, ${PROBLEM} AS problem FROM chain)
-    SELECT seq, id, problem, prev_seq, (SELECT count(*) FROM judged j2 WHERE j2.seq < judged.seq) AS checked
-    FROM judged WHERE problem IS NOT NULL ORDER BY seq LIMIT 1`.execute(db);
+  const { rows } = await sql<{ chain: number; seq: number; id: string; problem: Problem; prev_seq: number | null }>`
+    WITH ordered AS (
+      SELECT chain, seq, id, data, prev_hash, hash, code, category,
+             lag(seq) OVER w AS prev_seq, lag(hash) OVER w AS prev_row_hash
+      FROM audit_events WINDOW w AS (PARTITION BY chain ORDER BY seq)
+    )
+    SELECT chain, seq, id, prev_seq, ${PROBLEM} AS problem FROM ordered
+    WHERE ${PROBLEM} IS NOT NULL ORDER BY chain, seq LIMIT 1`.execute(db);
+  const heads = await storedTails(db);
+  const checked = heads.reduce((n, h) => n + h.count, 0);
   const bad = rows[0];
   if (bad) {
-    const before = await sql<{ seq: number; hash: string }>`SELECT seq, hash FROM audit_events WHERE seq < ${bad.seq} ORDER BY seq DESC LIMIT 1`.execute(db);
-    const head = before.rows[0] ?? { seq: 0, hash: GENESIS_HASH };
-    const reason = {
-      gap: `event ${(bad.prev_seq ?? 0) + 1} is missing (next present is ${bad.seq})`,
-      link: `event ${bad.seq} does not link to event ${bad.prev_seq ?? 0} (prev_hash differs)`,
-      hash: `event ${bad.seq} was modified (hash differs)`,
-      columns: `event ${bad.seq} has index columns that disagree with its hashed data`,
-    }[bad.problem as 'gap' | 'link' | 'hash' | 'columns'];
-    const seq = bad.problem === 'gap' ? (bad.prev_seq ?? 0) + 1 : bad.seq;
-    return { ok: false, checked: bad.checked, head, broken: { seq, id: bad.problem === 'gap' ? null : bad.id, reason } };
+    const prevSeq = bad.prev_seq ?? 0;
+    const seq = bad.problem === 'gap' ? prevSeq + 1 : bad.seq;
+    return { ok: false, checked, heads: heads.map(({ count: _c, ...h }) => h), broken: { chain: bad.chain, seq, id: bad.problem === 'gap' ? null : bad.id, reason: describe(bad.problem, bad.chain, bad.seq, prevSeq) } };
   }
-  const last = await sql<{ seq: number; hash: string; n: number }>`
-    SELECT (SELECT seq FROM audit_events ORDER BY seq DESC LIMIT 1) AS seq,
-           (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS hash,
-           (SELECT count(*) FROM audit_events) AS n`.execute(db);
-  const tail = last.rows[0];
-  const head = { seq: tail?.seq ?? 0, hash: tail?.hash ?? GENESIS_HASH };
-  return checkHead(db, { ok: true, checked: tail?.n ?? 0, head }, options);
+  return checkHeads(db, { ok: true, checked, heads: heads.map(({ count: _c, ...h }) => h) }, options);
 }
 
-async function checkHead(db: Db, result: VerifyResult, options: VerifyOptions): Promise<VerifyResult> {
-  const stored = (await sql<{ seq: number; hash: string }>`SELECT seq, hash FROM audit_head WHERE id = 1`.execute(db)).rows[0];
-  const { seq, hash } = result.head;
-  if (!stored || stored.seq !== seq || stored.hash !== hash) {
-    return { ...result, ok: false, broken: { seq: seq + 1, id: null, reason: `the chain head (seq ${stored?.seq ?? '?'}) does not match the last event (seq ${seq}): events were deleted from the end` } };
+/** The last event and event count of every chain, from the events themselves. */
+async function storedTails(db: Db): Promise<(ChainHead & { count: number })[]> {
+  const { rows } = await sql<{ chain: number; seq: number; hash: string; count: number }>`
+    SELECT c AS chain, coalesce(t.seq, 0) AS seq, coalesce(t.hash, ${GENESIS_HASH}) AS hash, coalesce(n.count, 0) AS count
+    FROM generate_series(1, ${AUDIT_CHAINS}) AS c
+    LEFT JOIN LATERAL (SELECT seq, hash FROM audit_events WHERE chain = c ORDER BY seq DESC LIMIT 1) t ON true
+    LEFT JOIN LATERAL (SELECT count(*) AS count FROM audit_events WHERE chain = c) n ON true
+    ORDER BY c`.execute(db);
+  return rows;
+}
+
+/** Compare each chain's last event with its head row, and with heads recorded earlier. */
+async function checkHeads(db: Db, result: VerifyResult, options: VerifyOptions): Promise<VerifyResult> {
+  const stored = (await sql<ChainHead>`SELECT id AS chain, seq, hash FROM audit_head ORDER BY id`.execute(db)).rows;
+  for (const head of result.heads) {
+    const row = stored.find((s) => s.chain === head.chain);
+    if (!row || row.seq !== head.seq || row.hash !== head.hash) {
+      return { ...result, ok: false, broken: { chain: head.chain, seq: head.seq + 1, id: null, reason: `chain ${head.chain}: the head (seq ${row?.seq ?? '?'}) does not match the last event (seq ${head.seq}): events were deleted from the end` } };
+    }
   }
-  const expected = options.expectedHead;
-  if (expected && (seq < expected.seq || (seq === expected.seq && hash !== expected.hash))) {
-    return { ...result, ok: false, broken: { seq: expected.seq, id: null, reason: `the log no longer contains the recorded head seq ${expected.seq}: it was truncated or rewritten` } };
+  for (const expected of options.expectedHeads ?? []) {
+    const head = result.heads.find((h) => h.chain === expected.chain);
+    if (!head || head.seq < expected.seq || (head.seq === expected.seq && head.hash !== expected.hash)) {
+      return { ...result, ok: false, broken: { chain: expected.chain, seq: expected.seq, id: null, reason: `chain ${expected.chain}: the log no longer contains the recorded head seq ${expected.seq}: it was truncated or rewritten` } };
+    }
   }
   return result;
 }
 
-/**
- * Walk the chain in order and recompute every hash. Detects a changed event (hash mismatch), a deleted or
- * inserted one (sequence gap or prev_hash mismatch), reordering (seq is inside the hash), and a chain whose head
- * does not match its last event. Reads in keyset batches so memory stays flat.
- */
+const BATCH = 20_000;
+
+/** Recompute every chain in this process, reading rows in keyset batches so memory stays flat. */
 export async function verifyAuditChainInProcess(db: Db, options: VerifyOptions = {}): Promise<VerifyResult> {
-  let prevSeq = 0;
-  let prevHash = GENESIS_HASH;
+  const heads: ChainHead[] = [];
   let checked = 0;
-  const fail = (seq: number, id: string | null, reason: string): VerifyResult => ({
-    ok: false,
-    checked,
-    head: { seq: prevSeq, hash: prevHash },
-    broken: { seq, id, reason },
-  });
-  for (;;) {
-    const { rows } = await sql<{ seq: number; id: string; data: string; prev_hash: string; hash: string; code: string; category: string }>`
-      SELECT seq, id, data, prev_hash, hash, code, category FROM audit_events WHERE seq > ${prevSeq} ORDER BY seq LIMIT ${BATCH}`.execute(db);
-    for (const row of rows) {
-      if (row.seq !== prevSeq + 1) return fail(prevSeq + 1, null, `event ${prevSeq + 1} is missing (next present is ${row.seq})`);
-      if (row.prev_hash !== prevHash) return fail(row.seq, row.id, `event ${row.seq} does not link to event ${prevSeq} (prev_hash differs)`);
-      if (chainHash(prevHash, row.seq, row.data) !== row.hash) return fail(row.seq, row.id, `event ${row.seq} was modified (hash differs)`);
-      // The same cheap consistency checks as the SQL verifier: the columns used for filtering must agree with
-      // the hashed JSON (id first, as JSON.stringify writes it).
-      if (!row.data.startsWith(`{"id":"${row.id}"`) || !row.data.includes(`"category":${JSON.stringify(row.category)}`) || !row.data.includes(`{"key":"eventCode","value":${JSON.stringify(row.code)}}`)) {
-        return fail(row.seq, row.id, `event ${row.seq} has index columns that disagree with its hashed data`);
+  let broken: VerifyResult['broken'];
+  for (let chain = 1; chain <= AUDIT_CHAINS; chain++) {
+    let prevSeq = 0;
+    let prevHash = GENESIS_HASH;
+    scan: for (;;) {
+      const { rows } = await sql<{ seq: number; id: string; data: string; prev_hash: string; hash: string; code: string; category: string }>`
+        SELECT seq, id, data, prev_hash, hash, code, category FROM audit_events
+        WHERE chain = ${chain} AND seq > ${prevSeq} ORDER BY seq LIMIT ${BATCH}`.execute(db);
+      for (const row of rows) {
+        checked += 1;
+        let problem: Problem | undefined;
+        if (row.seq !== prevSeq + 1) problem = 'gap';
+        else if (row.prev_hash !== prevHash) problem = 'link';
+        else if (chainHash(prevHash, chain, row.seq, row.data) !== row.hash) problem = 'hash';
+        else if (!columnsAgree(row)) problem = 'columns';
+        if (problem && !broken) {
+          broken = { chain, seq: problem === 'gap' ? prevSeq + 1 : row.seq, id: problem === 'gap' ? null : row.id, reason: describe(problem, chain, row.seq, prevSeq) };
+        }
+        prevSeq = row.seq;
+        prevHash = row.hash;
       }
-      prevSeq = row.seq;
-      prevHash = row.hash;
-      checked += 1;
+      if (rows.length < BATCH) break scan;
     }
-    if (rows.length < BATCH) break;
+    heads.push({ chain, seq: prevSeq, hash: prevHash });
   }
-  return checkHead(db, { ok: true, checked, head: { seq: prevSeq, hash: prevHash } }, options);
+  if (broken) return { ok: false, checked, heads, broken };
+  return checkHeads(db, { ok: true, checked, heads }, options);
 }

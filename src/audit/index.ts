@@ -1,7 +1,7 @@
 /** Append events to the hash-chained audit log inside the caller's transaction. */
-export { appendAudit, chainHash, toDirectoryAudit, GENESIS_HASH, type AuditInput } from './audit.service.ts';
+export { appendAudit, chainHash, toDirectoryAudit, GENESIS_HASH, AUDIT_CHAINS, type AuditInput } from './audit.service.ts';
 /** Recompute the chain and report the first broken link. */
-export { verifyAuditChain, verifyAuditChainInProcess, type VerifyResult, type VerifyOptions } from './audit.verify.ts';
+export { verifyAuditChain, verifyAuditChainInProcess, formatCheckpoint, parseCheckpoint, type VerifyResult, type VerifyOptions, type ChainHead } from './audit.verify.ts';
 /** The typed registry of audit event codes. */
 export { auditEvents, type AuditEventName, type AuditEventSpec } from './audit.registry.ts';
 /** Actor, target and directoryAudit shapes. */

@@ -5,7 +5,7 @@ export function renderConfigDocs(): string {
   const lines = [
     '# Configuration',
     '',
-    '<!-- Generated from src/config/options.ts by `npm run docs:config`; do not edit by hand. -->',
+    '<!-- Generated from src/config/options.ts by `npm run docs:generate`; do not edit by hand. -->',
     '',
     'Gatehouse reads its settings once at start-up, in this order (later wins): built-in defaults, the JSON file',
     '`gatehouse.config.json` in the working directory (or the file named by `GATEHOUSE_CONFIG`), environment',

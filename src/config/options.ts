@@ -1,6 +1,6 @@
 /**
  * Every configuration option, declared once with its documentation. docs/configuration.md is generated from this
- * list (`npm run docs:config`) and a test fails when the two differ, so an option cannot go undocumented.
+ * list (`npm run docs:generate`) and a test fails when the two differ, so an option cannot go undocumented.
  */
 export type OptionType = 'string' | 'int' | 'bool' | 'url' | 'path' | 'enum';
 

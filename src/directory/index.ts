@@ -94,3 +94,5 @@ export { listUsers, listGroups, listApplications, listServicePrincipals, listRol
 export { userFields, groupFields } from './directory.fields.ts';
 /** First-start creation of the tenant, the Graph resource service principal and the initial Global Administrator. */
 export { bootstrapDirectory, type BootstrapInput, type BootstrapResult } from './bootstrap.service.ts';
+/** A user's sponsors (Graph user.sponsors). */
+export { listSponsors, addSponsor, removeSponsor } from './sponsors.service.ts';

@@ -31,13 +31,15 @@ export interface CreateUserInput {
 
 const UPN = /^[A-Za-z0-9._%+'#-]{1,64}@[A-Za-z0-9.-]{1,253}$/;
 
-async function checkUpn(db: Db, upn: string): Promise<void> {
+/** Check the form and domain of a userPrincipalName; returns the (lower-case) domain. */
+async function checkUpn(db: Db, upn: string): Promise<string> {
   if (!UPN.test(upn)) throw directoryError('INVALID_VALUE', `userPrincipalName '${upn}' is not of the form alias@domain`);
   const domain = upn.slice(upn.lastIndexOf('@') + 1).toLowerCase();
   const domains = await verifiedDomains(db);
   if (!domains.includes(domain)) {
     throw directoryError('INVALID_VALUE', `The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization: ${domains.join(', ')}`);
   }
+  return domain;
 }
 
 const userTarget = (row: Pick<UserRow, 'id' | 'display_name' | 'user_principal_name'>) => ({
@@ -49,7 +51,7 @@ const userTarget = (row: Pick<UserRow, 'id' | 'display_name' | 'user_principal_n
 
 /** Create a user; a member's userPrincipalName must be in a verified domain of the tenant. */
 export async function createUser(deps: DirectoryDeps, actor: Actor, input: CreateUserInput): Promise<GraphUser> {
-  await checkUpn(deps.db, input.userPrincipalName);
+  const domain = await checkUpn(deps.db, input.userPrincipalName);
   if (input.password !== undefined) {
     const problem = passwordProblem(input.password);
     if (problem) throw directoryError('INVALID_VALUE', `passwordProfile.password: ${problem}`);
@@ -68,7 +70,7 @@ export async function createUser(deps: DirectoryDeps, actor: Actor, input: Creat
     external_user_state: null,
     external_user_state_changed_at: null,
     creation_type: input.creationType ?? null,
-    identities: [{ signInType: 'userPrincipalName', issuer: (await verifiedDomains(deps.db))[0] ?? '', issuerAssignedId: input.userPrincipalName }],
+    identities: [{ signInType: 'userPrincipalName', issuer: domain, issuerAssignedId: input.userPrincipalName }],
     other_mails: input.otherMails ?? [],
     account_enabled: input.accountEnabled ?? true,
     company_name: input.companyName ?? null,

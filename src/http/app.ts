@@ -11,7 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, HttpDeps } from './types.ts';
 import type { Clock } from '#src/core/clock.ts';
 import { AppError } from '#src/core/errors.ts';
-import { registerAuthorization, sessionCookieName } from './authorize.ts';
+import { PUBLIC_DOCS_PREFIX, registerAuthorization } from './authorize.ts';
 import { graphErrorBody, toAppError } from './graph-errors.ts';
 import { createMetrics } from './metrics.ts';
 import { formatValidationErrors } from './validation.ts';
@@ -22,6 +22,7 @@ const API_PREFIXES = ['/v1.0', '/portal/', '/oauth2', '/.well-known', '/healthz'
 /** Build the Fastify app without listening, so tests can use inject(). */
 export async function buildApp(deps: HttpDeps): Promise<App> {
   const app = Fastify({
+    ...(deps.https ? { https: deps.https } : {}),
     loggerInstance: deps.logger,
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
@@ -40,6 +41,17 @@ export async function buildApp(deps: HttpDeps): Promise<App> {
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
+
+  const oauth = deps.oauth;
+  if (oauth) {
+    // The authorization server parses its own requests: hand them over before Fastify reads the body.
+    app.addHook('onRequest', async (request, reply) => {
+      const pathname = request.url.split('?')[0] ?? '/';
+      if (!oauth.handles(pathname)) return;
+      reply.hijack();
+      await oauth.callback(request.raw, reply.raw);
+    });
+  }
 
   await app.register(cookie);
   await app.register(helmet, {
@@ -71,9 +83,8 @@ export async function buildApp(deps: HttpDeps): Promise<App> {
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs/api', staticCSP: true, uiConfig: { docExpansion: 'list' } });
-
-  registerAuthorization(app, deps.authenticator, sessionCookieName(deps.config.publicUrl.startsWith('https:')));
+  registerAuthorization(app, deps.authenticator, deps.sessionCookie.name);
+  await app.register(swaggerUi, { routePrefix: PUBLIC_DOCS_PREFIX, staticCSP: true, uiConfig: { docExpansion: 'list' } });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply, deps.clock));
   app.setNotFoundHandler((request, reply) => notFound(request, reply, deps));
 

@@ -16,11 +16,10 @@ declare module 'fastify' {
   }
 }
 
-export const SESSION_COOKIE = 'gh_session';
 
-/** Under TLS the __Host- prefix pins the cookie to this host and path /, and requires Secure. */
-export const sessionCookieName = (secure: boolean): string => (secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Where the rendered API reference lives (its pages and assets need no sign-in). */
+export const PUBLIC_DOCS_PREFIX = '/docs/api';
 
 /**
  * The one place every request is authorized, before its handler runs. Deny by default: a route that does not
@@ -35,12 +34,19 @@ export function registerAuthorization(app: App, authenticator: Authenticator, co
   });
 
   app.addHook('onRoute', (route) => {
-    if (route.config?.auth === undefined && !route.url.startsWith('/documentation')) {
-      throw new Error(`route ${route.method} ${route.url} declares no config.auth: every route must say who may call it`);
+    if (route.config?.auth !== undefined) return;
+    // Files of the web UI (registered by @fastify/static) and the API reference pages are public by nature.
+    const isStaticFile = (route.config as { rootPath?: unknown } | undefined)?.rootPath !== undefined;
+    if (isStaticFile || route.url.startsWith(`${PUBLIC_DOCS_PREFIX}/`) || route.url === PUBLIC_DOCS_PREFIX) {
+      route.config = { ...route.config, auth: 'public' };
+      return;
     }
+    throw new Error(`route ${route.method} ${route.url} declares no config.auth: every route must say who may call it`);
   });
 
   app.addHook('preHandler', async (request) => {
+    // Unmatched URLs reach the not-found handler, which serves the UI's index page or a Graph 404.
+    if (request.is404) return;
     const rule = request.routeOptions.config.auth;
     if (rule === undefined) throw new AppError('FORBIDDEN', 403, 'This route is not available.');
     if (rule === 'public') return;

@@ -8,6 +8,15 @@ import type { Db } from '#src/store/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { Authenticator } from './principal.ts';
 
+/** What the HTTP layer needs of the OAuth server: raw mounting, and the interaction (approval) step. */
+export interface OAuthMount {
+  handles(pathname: string): boolean;
+  callback(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  getInteraction(req: IncomingMessage, res: ServerResponse): Promise<{ uid: string; flow: 'device_code' | 'authorization_code'; clientId: string; clientName: string; scopes: string[] }>;
+  finishInteraction(req: IncomingMessage, res: ServerResponse, input: { userId: string; ipAddress?: string | null }): Promise<{ redirectTo: string }>;
+  abortInteraction(req: IncomingMessage, res: ServerResponse): Promise<{ redirectTo: string }>;
+}
+
 export interface PortalUser {
   id: string;
   displayName: string;
@@ -32,6 +41,12 @@ export interface HttpDeps {
   authenticator: Authenticator;
   /** Portal sign-in, set-password and OAuth mounting, provided by the auth module. */
   portal: PortalDeps;
+  /** Name and attributes of the portal session cookie (decided by the auth module). */
+  sessionCookie: { name: string; secure: boolean; sameSite: 'lax' | 'strict'; httpOnly: true; path: '/' };
+  /** The OAuth/OIDC server, mounted as a raw Node handler for the paths it serves (its body parsing is its own). */
+  oauth?: OAuthMount;
+  /** PEM certificate chain and key: serve HTTPS. */
+  https?: { cert: Buffer; key: Buffer };
   /** False while starting or shutting down: /readyz answers 503. */
   isReady: () => boolean;
   /** Directory of the built web UI; the UI is not served when it is missing. */

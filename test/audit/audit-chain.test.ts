@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { sql } from 'kysely';
 import { manualClock } from '#src/core/clock.ts';
-import { appendAudit, verifyAuditChain as verifyInDatabase, verifyAuditChainInProcess, type AuditInput, type VerifyOptions } from '#src/audit/index.ts';
+import { appendAudit, formatCheckpoint, parseCheckpoint, verifyAuditChain as verifyInDatabase, verifyAuditChainInProcess, type AuditInput, type VerifyOptions } from '#src/audit/index.ts';
 import { inTransaction } from '#src/store/index.ts';
 import { describeEachBackend } from '../helpers/database.ts';
 
@@ -33,10 +33,19 @@ describeEachBackend('audit hash chain', (ctx) => {
     const result = await verifyAuditChain(ctx.db);
     assert.equal(result.ok, true);
     assert.equal(result.checked, 10);
-    assert.equal(result.head.seq, 10);
+    assert.equal(result.heads.find((h) => h.seq > 0)?.seq, 10);
+    assert.equal(result.heads.length, 16);
   });
 
-  it('keeps one order when many transactions append concurrently', async () => {
+  it('round-trips a checkpoint of the chain heads', async () => {
+    await reset();
+    const heads = (await verifyAuditChain(ctx.db)).heads;
+    const parsed = parseCheckpoint(formatCheckpoint(heads));
+    assert.deepEqual(parsed, heads.filter((h) => h.seq > 0));
+    assert.equal(parseCheckpoint('1:2:nothex'), undefined);
+  });
+
+  it('keeps one order per chain when many transactions append concurrently', async () => {
     await reset();
     await Promise.all(Array.from({ length: 20 }, (_, i) => inTransaction(ctx.db, (trx) => appendAudit(trx, clock, [event(100 + i), event(200 + i)]))));
     const result = await verifyAuditChain(ctx.db);
@@ -75,7 +84,7 @@ describeEachBackend('audit hash chain', (ctx) => {
       [
         `UPDATE audit_events SET seq = seq + 1000 WHERE seq >= 7`,
         `UPDATE audit_events SET seq = seq - 999 WHERE seq >= 1000`,
-        `INSERT INTO audit_events SELECT 7, gen_random_uuid(), activity_at, code, category, activity_display_name, result, initiated_by_id, target_ids, correlation_id, data, prev_hash, hash FROM audit_events WHERE seq = 6`,
+        `INSERT INTO audit_events SELECT 7, gen_random_uuid(), activity_at, code, category, activity_display_name, result, initiated_by_id, target_ids, correlation_id, data, prev_hash, hash, chain FROM audit_events WHERE seq = 6`,
       ],
       /event 7/,
     ],
@@ -93,11 +102,11 @@ describeEachBackend('audit hash chain', (ctx) => {
 
   it('detects a truncated log against a recorded head', async () => {
     await reset();
-    const recorded = (await verifyAuditChain(ctx.db)).head;
+    const recorded = (await verifyAuditChain(ctx.db)).heads;
     await sql`DELETE FROM audit_events WHERE seq > 8`.execute(ctx.db);
-    await sql`UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_events WHERE seq = 8)`.execute(ctx.db);
+    await sql`UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_events WHERE seq = 8) WHERE id = (SELECT chain FROM audit_events LIMIT 1)`.execute(ctx.db);
     assert.equal((await verifyAuditChain(ctx.db)).ok, true);
-    const result = await verifyAuditChain(ctx.db, { expectedHead: recorded });
+    const result = await verifyAuditChain(ctx.db, { expectedHeads: recorded });
     assert.equal(result.ok, false);
     assert.match(result.broken?.reason ?? '', /truncated/);
   });

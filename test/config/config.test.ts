@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { ConfigError, insecureSettings, loadConfig, options, renderConfigDocs } from '#src/config/index.ts';
 
-const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'ghcfg-'));
+const made: string[] = [];
+const tmp = (): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ghcfg-'));
+  made.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('configuration', () => {
   it('applies defaults and returns a frozen object', () => {
@@ -67,7 +75,7 @@ describe('configuration', () => {
     assert.deepEqual(insecureSettings(loadConfig({ env: {}, cwd: tmp() })), []);
   });
 
-  it('documents every option in docs/configuration.md (regenerate with npm run docs:config)', () => {
+  it('documents every option in docs/configuration.md (regenerate with npm run docs:generate)', () => {
     const onDisk = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     assert.equal(onDisk, renderConfigDocs());
     for (const [key, spec] of Object.entries(options)) {

@@ -16,6 +16,8 @@ export function App() {
     <Routes>
       <Route path="/signin" element={<SignInPage />} />
       <Route path="/setup" element={<SetupPage />} />
+      {/* The server prints one-time links as /set-password?token=… */}
+      <Route path="/set-password" element={<SetupPage />} />
       <Route
         element={
           <RequireAuth>

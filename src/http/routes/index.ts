@@ -3,6 +3,7 @@ import { applicationRoutes } from './applications.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
 import { groupRoutes } from './groups.routes.ts';
 import { healthRoutes } from './health.routes.ts';
+import { oauthInteractionRoutes } from './oauth-interaction.routes.ts';
 import { portalRoutes } from './portal.routes.ts';
 import { roleRoutes } from './roles.routes.ts';
 import { userRoutes } from './users.routes.ts';
@@ -11,6 +12,7 @@ import { userRoutes } from './users.routes.ts';
 export async function registerRoutes(app: App, deps: RouteDeps): Promise<void> {
   healthRoutes(app, deps);
   portalRoutes(app, deps);
+  oauthInteractionRoutes(app, deps);
   userRoutes(app, deps);
   groupRoutes(app, deps);
   roleRoutes(app, deps);

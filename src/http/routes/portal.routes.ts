@@ -1,7 +1,6 @@
 import { Type } from 'typebox';
 import { unauthenticated } from '#src/core/errors.ts';
 import type { App, HttpDeps } from '../types.ts';
-import { sessionCookieName } from '../authorize.ts';
 import { errorResponses } from '../schemas/common.ts';
 
 const SessionResponse = Type.Object({
@@ -13,8 +12,8 @@ const SessionResponse = Type.Object({
 /** The admin portal's cookie session: sign in with a local password, read the session, sign out, set a password. */
 export function portalRoutes(app: App, deps: HttpDeps): void {
   const tags = ['portal'];
-  const secure = deps.config.publicUrl.startsWith('https:');
-  const cookieName = sessionCookieName(secure);
+  const cookie = deps.sessionCookie;
+  const cookieName = cookie.name;
   const readCookie = (cookies: Record<string, string | undefined>): string | undefined => cookies[cookieName];
 
   app.post(
@@ -30,7 +29,7 @@ export function portalRoutes(app: App, deps: HttpDeps): void {
     },
     async (request, reply) => {
       const result = await deps.portal.signIn({ ...request.body, ipAddress: request.ip, userAgent: request.headers['user-agent'] ?? null });
-      reply.setCookie(cookieName, result.cookieValue, { httpOnly: true, sameSite: 'strict', secure, path: '/', maxAge: result.maxAgeSeconds });
+      reply.setCookie(cookieName, result.cookieValue, { httpOnly: true, sameSite: cookie.sameSite, secure: cookie.secure, path: '/', maxAge: result.maxAgeSeconds });
       return { user: result.user, csrfToken: result.csrfToken, roles: await deps.portal.roles(result.user.id) };
     },
   );

@@ -4,15 +4,18 @@ import {
   deleteUser,
   getUserRow,
   listMemberOf,
+  addSponsor,
+  listSponsors,
   listUsers,
+  removeSponsor,
   revokeSignInSessions,
   toGraphUser,
   updateUser,
   userSelectable,
 } from '#src/directory/index.ts';
 import type { App, HttpDeps } from '../types.ts';
-import { contextUrl, parseEntitySelect, project } from '../respond.ts';
-import { collectionOf, errorResponses, IdParam } from '../schemas/common.ts';
+import { contextUrl, parseEntitySelect, project, refId } from '../respond.ts';
+import { collectionOf, errorResponses, IdParam, IdRefParams, RefBody } from '../schemas/common.ts';
 import { CreateUserBody, UpdateUserBody, User } from '../schemas/users.ts';
 import { Group } from '../schemas/groups.ts';
 import { listRoute } from '../collection.ts';
@@ -33,10 +36,10 @@ export function userRoutes(app: App, deps: HttpDeps): void {
     { config: { auth: WRITE }, schema: { tags, summary: 'Create user', body: CreateUserBody, response: { 201: User, ...errorResponses } } },
     async (request, reply) => {
       const { passwordProfile, ...rest } = request.body;
+      const { '@odata.type': _type, ...input } = rest;
       const user = await createUser(dir, request.actor(), {
-        ...rest,
-        password: passwordProfile.password,
-        forceChangePasswordNextSignIn: passwordProfile.forceChangePasswordNextSignIn ?? true,
+        ...input,
+        ...(passwordProfile ? { password: passwordProfile.password, forceChangePasswordNextSignIn: passwordProfile.forceChangePasswordNextSignIn ?? true } : {}),
       });
       reply.status(201).header('location', `${deps.config.publicUrl}/v1.0/users/${user.id}`);
       return { '@odata.context': contextUrl(deps.config.publicUrl, 'users/$entity'), ...user };
@@ -94,6 +97,28 @@ export function userRoutes(app: App, deps: HttpDeps): void {
     async (request) => {
       await revokeSignInSessions(dir, request.actor(), request.params.id);
       return { value: true };
+    },
+  );
+
+  app.get(
+    '/v1.0/users/:id/sponsors',
+    { config: { auth: READ }, schema: { tags, summary: "The user's sponsors", params: IdParam, response: { 200: collectionOf(User), ...errorResponses } } },
+    async (request) => ({ '@odata.context': contextUrl(deps.config.publicUrl, 'directoryObjects'), value: await listSponsors(deps.db, request.params.id) }),
+  );
+  app.post(
+    '/v1.0/users/:id/sponsors/$ref',
+    { config: { auth: WRITE }, schema: { tags, summary: 'Add a sponsor', params: IdParam, body: RefBody, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      await addSponsor(dir, request.actor(), request.params.id, refId(request.body['@odata.id']));
+      return reply.status(204).send(null);
+    },
+  );
+  app.delete(
+    '/v1.0/users/:id/sponsors/:refId/$ref',
+    { config: { auth: WRITE }, schema: { tags, summary: 'Remove a sponsor', params: IdRefParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      await removeSponsor(dir, request.actor(), request.params.id, refId(request.params.refId));
+      return reply.status(204).send(null);
     },
   );
 }

@@ -58,9 +58,12 @@ export const CreateUserBody = Type.Object(
     displayName: Type.String({ minLength: 1, maxLength: 256 }),
     mailNickname: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9._%+'#-]+$" }),
     userPrincipalName: Type.String({ minLength: 3, maxLength: 113 }),
-    passwordProfile: Type.Object(
-      { password: Type.String({ minLength: 1, maxLength: 256 }), forceChangePasswordNextSignIn: Type.Optional(Type.Boolean()), forceChangePasswordNextSignInWithMfa: Type.Optional(Type.Boolean()) },
-      { additionalProperties: false },
+    // Optional in Gatehouse (required in Entra): most users sign in through their own organization, never locally.
+    passwordProfile: Type.Optional(
+      Type.Object(
+        { password: Type.String({ minLength: 1, maxLength: 256 }), forceChangePasswordNextSignIn: Type.Optional(Type.Boolean()), forceChangePasswordNextSignInWithMfa: Type.Optional(Type.Boolean()) },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -1,16 +1,20 @@
 import { Alert, Button, PasswordInput, Stack, Text } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
-import { useNavigate, useSearchParams } from 'react-router';
+import { useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useSetPassword } from '../api/session.ts';
 import { AuthCard } from '../components/auth-card.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 
 const MIN_LENGTH = 12;
 
-/** First-start page: the one-time link `/setup?token=…` lets the administrator choose a password. */
+/**
+ * First-start page: the one-time link `/set-password#token=…` lets the administrator choose a password. The token
+ * travels in the fragment so it never reaches server logs; `?token=` is accepted too.
+ */
 export function SetupPage() {
   const [params] = useSearchParams();
-  const token = params.get('token') ?? '';
+  const { hash } = useLocation();
+  const token = new URLSearchParams(hash.replace(/^#/, '')).get('token') ?? params.get('token') ?? '';
   const navigate = useNavigate();
   const setPassword = useSetPassword();
   const [password, setPasswordValue] = useState('');
@@ -37,7 +41,7 @@ export function SetupPage() {
     <AuthCard title="Set your password">
       {!token ? (
         <Alert color="red" title="Missing setup token" role="alert">
-          Open the one-time link Gatehouse printed when it first started; it ends with <code>?token=…</code>.
+          Open the one-time link Gatehouse printed when it first started; it ends with <code>#token=…</code>.
         </Alert>
       ) : (
         <Text size="sm" c="dimmed">

@@ -10,10 +10,21 @@ interface SignInState {
   notice?: string;
 }
 
-/** Only paths inside the app are valid return targets, so a crafted state cannot send the user elsewhere. */
+/** Only same-origin paths are valid return targets, so a crafted link cannot send the user elsewhere. */
+const isLocalPath = (path: string | null | undefined): path is string =>
+  !!path && path.startsWith('/') && !path.startsWith('//') && !path.startsWith('/\\') && !path.startsWith('/signin');
+
 function returnPath(state: SignInState | null): string {
-  const from = state?.from;
-  return from && from.startsWith('/') && !from.startsWith('//') && !from.startsWith('/signin') ? from : '/users';
+  return isLocalPath(state?.from) ? state.from : '/users';
+}
+
+/**
+ * Server pages outside the app (the OAuth approval page for `gatehouse login`) send users here with
+ * `?returnTo=/oauth2/interaction/…`; those are loaded as full pages, not client-side routes.
+ */
+function serverReturnTo(search: string): string | undefined {
+  const target = new URLSearchParams(search).get('returnTo');
+  return isLocalPath(target) && target.startsWith('/oauth2/') ? target : undefined;
 }
 
 export function SignInPage() {
@@ -25,13 +36,20 @@ export function SignInPage() {
   const [userName, setUserName] = useState('');
   const [password, setPassword] = useState('');
 
-  if (session.data && !signIn.isPending) return <Navigate to={returnPath(state)} replace />;
+  const serverTarget = serverReturnTo(location.search);
+  if (session.data && !signIn.isPending) {
+    if (serverTarget) {
+      window.location.assign(serverTarget);
+      return null;
+    }
+    return <Navigate to={returnPath(state)} replace />;
+  }
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     signIn.mutate(
       { userName: userName.trim(), password },
-      { onSuccess: () => navigate(returnPath(state), { replace: true }) },
+      { onSuccess: () => (serverTarget ? window.location.assign(serverTarget) : navigate(returnPath(state), { replace: true })) },
     );
   };
 

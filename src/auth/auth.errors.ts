@@ -1,0 +1,18 @@
+import { AppError } from '#src/core/errors.ts';
+
+/** Error codes of the auth module (rendered in Graph's error shape by the HTTP layer). */
+export const AuthErrorCodes = {
+  INVALID_CREDENTIALS: { status: 401, description: 'The user name or password is incorrect (also for unknown and disabled accounts, so the answer reveals nothing).' },
+  SIGN_IN_LOCKED: { status: 429, description: 'Too many failed sign-in attempts for this account or from this address; retry after the time in the message.' },
+  INVALID_SETUP_LINK: { status: 400, description: 'The set-password link is unknown, used or expired.' },
+  PASSWORD_REJECTED: { status: 400, description: 'The new password does not meet the password rules (message says which).' },
+  CSRF_MISMATCH: { status: 403, description: 'The anti-forgery token of the request does not match the session.' },
+  INTERACTION_NOT_FOUND: { status: 400, description: 'The OAuth sign-in request (interaction) expired, was completed, or its cookie is missing.' },
+  INTERACTION_REFUSED: { status: 403, description: 'The signed-in user cannot complete this OAuth sign-in (disabled account or unsupported client).' },
+  SIGNING_KEY_NOT_FOUND: { status: 404, description: 'No token signing key has this kid.' },
+  SIGNING_KEY_IN_USE: { status: 400, description: 'The key is the newest active key of its algorithm; rotate before retiring it.' },
+} as const;
+
+export type AuthErrorCode = keyof typeof AuthErrorCodes;
+
+export const authError = (code: AuthErrorCode, message: string): AppError => new AppError(code, AuthErrorCodes[code].status, message);

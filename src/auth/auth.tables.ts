@@ -1,0 +1,62 @@
+import type { Db } from '#src/store/index.ts';
+
+/** Row types of the tables the auth module owns (schema in src/store/migrations). */
+export interface SigningKeyTable {
+  kid: string;
+  use: string;
+  alg: string;
+  public_jwk: Record<string, unknown>;
+  sealed_private_key: string;
+  created_at: Date;
+  retired_at: Date | null;
+}
+
+export interface BrowserSessionTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
+export interface OneTimeTokenTable {
+  token_hash: string;
+  user_id: string;
+  purpose: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export interface OidcPayloadTable {
+  model: string;
+  id: string;
+  payload: Record<string, unknown> | string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: Date | null;
+  consumed_at: Date | null;
+}
+
+export interface SignInThrottleTable {
+  key: string;
+  failures: number;
+  window_started_at: Date;
+  locked_until: Date | null;
+}
+
+export interface AuthTables {
+  signing_key: SigningKeyTable;
+  browser_sessions: BrowserSessionTable;
+  one_time_tokens: OneTimeTokenTable;
+  oidc_payloads: OidcPayloadTable;
+  sign_in_throttle: SignInThrottleTable;
+}
+
+/** The database as the auth module sees it: its own tables, typed. */
+export type AuthDb = Db<AuthTables>;

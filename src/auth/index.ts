@@ -1,0 +1,61 @@
+/** Dependencies of the auth services (database, clock, the config values they read). */
+export type { AuthDeps, AuthConfig, KeyDeps } from './auth.deps.ts';
+/** Auth error codes (documented per code). */
+export { AuthErrorCodes, type AuthErrorCode } from './auth.errors.ts';
+/** Token signing keys: create once across nodes, rotate with overlap, retire, load for the provider and verifiers. */
+export {
+  ensureSigningKeys,
+  rotateSigningKey,
+  retireSigningKey,
+  listSigningKeys,
+  loadSigningKeys,
+  loadPublicJwks,
+  SIGNING_ALGORITHMS,
+  type SigningAlgorithm,
+  type SigningKeySet,
+  type SigningKeyInfo,
+} from './keys.service.ts';
+/** The OAuth 2.0 / OIDC authorization server to mount as a raw Node handler, with its routes and interaction hooks. */
+export { createOAuthServer, type OAuthServer, type OAuthServerDeps } from './oauth-provider.ts';
+/** Paths of the authorization server (token, keys, device code, authorize, discovery) and of the interaction page. */
+export { OAUTH_ROUTES, DISCOVERY_PATH, INTERACTION_PATH } from './oauth-routes.ts';
+/** What the interaction page shows about a pending OAuth sign-in. */
+export type { InteractionView } from './oauth-interactions.ts';
+/** HTML renderers of the provider's own pages (device code entry/confirm/success, errors) and their defaults. */
+export { defaultViews, escapeHtml, type OAuthViews } from './oauth-views.ts';
+/** The built-in public client of the `gatehouse` CLI. */
+export { GATEHOUSE_CLI_CLIENT_ID } from './oauth-clients.ts';
+/** Resource identifiers access tokens are issued for (`https://graph.microsoft.com` and publicUrl). */
+export { GRAPH_RESOURCE, apiResources } from './oauth-resources.ts';
+/** Verify /v1.0 bearer tokens locally and resolve the calling app or user with live permissions. */
+export { createAccessTokenVerifier, type AccessTokenVerifier, type AccessTokenVerifierDeps, type Principal } from './access-tokens.ts';
+/** Local password sign-in to the portal, with per-account and per-address lockout. */
+export {
+  signInWithPassword,
+  INVALID_CREDENTIALS_MESSAGE,
+  type PasswordSignInInput,
+  type PasswordSignInResult,
+  type PasswordSignInDeps,
+} from './password-sign-in.service.ts';
+/** Sign-in throttling limits (defaults: 5 per account, 20 per address, 15-minute window and lock). */
+export { defaultThrottlePolicy, type ThrottlePolicy } from './sign-in-throttle.ts';
+/** Portal browser sessions: validate (idle/absolute timeouts, instant revocation), CSRF, sign-out, cookie settings. */
+export {
+  validateSession,
+  revokeSession,
+  csrfTokenMatches,
+  assertCsrf,
+  sessionCookie,
+  type SessionInfo,
+  type NewSession,
+} from './sessions.service.ts';
+/** One-time set-password links: issue (audited), consume once. */
+export {
+  issueSetPasswordLink,
+  consumeSetPasswordToken,
+  SET_PASSWORD_PATH,
+  INVALID_SETUP_LINK_MESSAGE,
+  type SetPasswordLink,
+} from './one-time-tokens.service.ts';
+/** Scheduled cleanup of expired auth state (provider payloads, sessions, links, throttle counters). */
+export { sweepAuthState } from './sweep.ts';

@@ -1,0 +1,196 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { insecureSettings, type Config } from '#src/config/index.ts';
+import { systemClock, type Clock } from '#src/core/clock.ts';
+import { createLogger } from '#src/core/logger.ts';
+import { loadOrCreateMasterKey } from '#src/core/master-key.ts';
+import { migrateToLatest, openDatabase, runIfLeader, type Database } from '#src/store/index.ts';
+import { bootstrapDirectory, permissionsForUser, roleById, roleIdsForUser, type BootstrapResult } from '#src/directory/index.ts';
+import {
+  consumeSetPasswordToken,
+  createOAuthServer,
+  ensureSigningKeys,
+  issueSetPasswordLink,
+  revokeSession,
+  sessionCookie,
+  signInWithPassword,
+  sweepAuthState,
+  validateSession,
+  type AuthDeps,
+  type OAuthServer,
+} from '#src/auth/index.ts';
+import { buildApp, type App, type Authenticator, type PortalDeps } from '#src/http/index.ts';
+
+/** A running Gatehouse node. */
+export interface RunningGatehouse {
+  /** Where it listens (the real port when httpPort was 0). */
+  readonly url: string;
+  readonly app: App;
+  readonly database: Database;
+  readonly bootstrap: BootstrapResult;
+  readonly oauth: OAuthServer;
+  /** The one-time set-password link printed for the initial administrator, when one was issued. */
+  readonly setupLink: string | undefined;
+  /** Graceful shutdown: stop taking requests, let in-flight ones finish (up to the grace period), close the DB. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Built web UI; default web/dist next to the sources. */
+  webRoot?: string;
+  /** Where the first-start banner goes (default: standard error). */
+  announce?: (text: string) => void;
+}
+
+const SWEEP_INTERVAL_MS = 5 * 60_000;
+const defaultWebRoot = new URL('../web/dist', import.meta.url).pathname;
+
+/** The composition root: config → store → migrate → bootstrap → services → HTTP. */
+export async function startGatehouse(config: Config, options: StartOptions = {}): Promise<RunningGatehouse> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  for (const warning of insecureSettings(config)) logger.warn({ insecure: true }, warning);
+
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const masterKey = await loadOrCreateMasterKey(config.dataDir, config.masterKey);
+  if (masterKey.created) logger.info({ file: masterKey.source }, 'created the master key file; back it up separately from the database');
+
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+    onPostgresLog: (line) => logger.debug({ component: 'postgres' }, line),
+  });
+  let ready = false;
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    const bootstrap = await bootstrapDirectory({ db: database.db, clock }, {
+      tenantDisplayName: config.tenantDisplayName,
+      initialDomain: config.tenantInitialDomain,
+      adminUserName: config.bootstrapAdminUserName,
+    });
+    await ensureSigningKeys({ db: database.db, clock, masterKey: masterKey.key });
+    const authDeps: AuthDeps = { db: database.db, clock, config };
+    const oauth = await createOAuthServer({
+      ...authDeps,
+      masterKey: masterKey.key,
+      trustProxy: config.trustProxy,
+      onServerError: (error) => logger.error({ err: error }, 'OAuth server error'),
+    });
+
+    let setupLink: string | undefined;
+    if (bootstrap.adminNeedsPassword && bootstrap.adminUserId) {
+      setupLink = (await issueSetPasswordLink(authDeps, { kind: 'system' }, bootstrap.adminUserId)).url;
+      const announce = options.announce ?? ((text: string) => process.stderr.write(text));
+      announce(
+        `\n  Gatehouse ${bootstrap.created ? 'is set up' : 'is waiting for its first administrator'}: tenant ${bootstrap.tenant.displayName} (${bootstrap.tenant.initialDomain}).\n` +
+          `  Set the password of ${config.bootstrapAdminUserName}@${bootstrap.tenant.initialDomain} within ${config.setupLinkLifetimeHours} h, once, at:\n\n    ${setupLink}\n\n`,
+      );
+    }
+
+    const webRoot = options.webRoot ?? defaultWebRoot;
+    const https = config.tlsCertFile && config.tlsKeyFile ? { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) } : undefined;
+    const app = await buildApp({
+      ...(https ? { https } : {}),
+      config,
+      db: database.db,
+      clock,
+      logger,
+      authenticator: authenticator(authDeps, oauth),
+      portal: portal(authDeps),
+      sessionCookie: sessionCookie(config.publicUrl),
+      oauth,
+      isReady: () => ready,
+      webRoot,
+    });
+
+    await app.listen({ host: config.httpHost, port: config.httpPort });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.httpPort;
+    const url = `${https ? 'https' : 'http'}://localhost:${port}`;
+
+    const sweep = setInterval(() => {
+      void runIfLeader(database.db, 'auth-sweep', () => sweepAuthState(authDeps)).catch((error) => logger.warn({ err: error }, 'auth sweep failed'));
+    }, SWEEP_INTERVAL_MS);
+    sweep.unref();
+    timers.push(sweep);
+    ready = true;
+    logger.info({ url, publicUrl: config.publicUrl, database: database.kind }, 'Gatehouse is ready');
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      app,
+      database,
+      bootstrap,
+      oauth,
+      setupLink,
+      close: () => {
+        closing ??= (async () => {
+          ready = false;
+          for (const timer of timers) clearInterval(timer);
+          const grace = setTimeout(() => app.server.closeAllConnections?.(), config.shutdownGraceSeconds * 1000);
+          grace.unref();
+          await app.close();
+          clearTimeout(grace);
+          await database.close();
+          logger.info('Gatehouse stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    for (const timer of timers) clearInterval(timer);
+    await database.close();
+    throw error;
+  }
+}
+
+function authenticator(deps: AuthDeps, oauth: OAuthServer): Authenticator {
+  return {
+    async fromBearer(token) {
+      const principal = await oauth.verifyAccessToken(token);
+      return principal.kind === 'user' ? { ...principal, via: 'token' } : principal;
+    },
+    async fromSession(cookieValue) {
+      const session = await validateSession(deps, cookieValue);
+      if (!session) return undefined;
+      return {
+        csrfToken: session.csrfToken,
+        principal: {
+          kind: 'user',
+          via: 'session',
+          userId: session.userId,
+          displayName: session.displayName,
+          userPrincipalName: session.userPrincipalName,
+          permissions: await permissionsForUser(deps.db, session.userId),
+        },
+      };
+    },
+  };
+}
+
+function portal(deps: AuthDeps): PortalDeps {
+  return {
+    async signIn(input) {
+      const result = await signInWithPassword(deps, input);
+      const maxAgeSeconds = Math.max(1, Math.floor((result.session.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
+      return { cookieValue: result.session.cookieValue, csrfToken: result.session.csrfToken, user: result.user, maxAgeSeconds };
+    },
+    signOut: (cookieValue, ipAddress) => revokeSession(deps, cookieValue, { ipAddress }),
+    async current(cookieValue) {
+      const session = await validateSession(deps, cookieValue);
+      return session ? { user: { id: session.userId, displayName: session.displayName, userPrincipalName: session.userPrincipalName }, csrfToken: session.csrfToken } : undefined;
+    },
+    async setPassword(token, password) {
+      await consumeSetPasswordToken(deps, token, password);
+    },
+    async roles(userId) {
+      return (await roleIdsForUser(deps.db, userId)).map((id) => ({ id, displayName: roleById(id)?.displayName ?? id }));
+    },
+  };
+}
