@@ -152,7 +152,16 @@ export async function loadSigningKeys(deps: KeyDeps): Promise<SigningKeySet> {
   const publicKeys: JWK[] = [];
   for (const row of rows) {
     const publicJwk = parseJwk(row.public_jwk);
-    const privateJwk = JSON.parse(unseal(deps.masterKey, row.sealed_private_key, sealContext(row.kid)).toString('utf8')) as JWK;
+    let sealed: Buffer;
+    try {
+      sealed = unseal(deps.masterKey, row.sealed_private_key, sealContext(row.kid));
+    } catch {
+      // Almost always a second node with its own master.key, or a restored database without its key file.
+      throw new Error(
+        `the master key cannot open signing key ${row.kid}: it is not the key this database was set up with. Every node must use the same master key (GATEHOUSE_MASTER_KEY, or a copy of the first node's master.key).`,
+      );
+    }
+    const privateJwk = JSON.parse(sealed.toString('utf8')) as JWK;
     privateKeys.push({ ...privateJwk, kid: row.kid, alg: row.alg, use: 'sig' });
     publicKeys.push(publicJwk);
   }

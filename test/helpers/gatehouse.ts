@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import {
   type Permission,
 } from '#src/directory/index.ts';
 import { systemClock } from '#src/core/clock.ts';
+import { selfSignedCertificate } from './certificates.ts';
 import { createTestDatabase, defaultBackend, type TestDatabase } from './database.ts';
 
 /**
@@ -34,20 +35,38 @@ export interface TestGatehouse {
   stop(): Promise<void>;
 }
 
-export async function startTestGatehouse(overrides: Partial<Record<OptionKey, string | number | boolean>> = {}): Promise<TestGatehouse> {
-  const database = await createTestDatabase(defaultBackend(), { migrate: false });
+export interface TestGatehouseOptions {
+  /** Another node's database: this node joins it (and does not drop it when it stops). */
+  shareDatabaseOf?: TestGatehouse;
+  /** Serve HTTPS with a fresh self-signed certificate for localhost. */
+  tls?: boolean;
+}
+
+export async function startTestGatehouse(
+  overrides: Partial<Record<OptionKey, string | number | boolean>> = {},
+  options: TestGatehouseOptions = {},
+): Promise<TestGatehouse> {
+  const database = options.shareDatabaseOf?.database ?? (await createTestDatabase(defaultBackend(), { migrate: false }));
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ghtest-'));
+  const tlsFiles: Record<string, string> = {};
+  if (options.tls) {
+    const { cert, key } = selfSignedCertificate('localhost', { hostnames: ['localhost', '127.0.0.1'] });
+    tlsFiles.tlsCertFile = path.join(dataDir, 'tls-cert.pem');
+    tlsFiles.tlsKeyFile = path.join(dataDir, 'tls-key.pem');
+    await writeFile(tlsFiles.tlsCertFile, cert);
+    await writeFile(tlsFiles.tlsKeyFile, key, { mode: 0o600 });
+  }
   const connectionString =
     typeof database.connection.connectionString === 'string'
       ? database.connection.connectionString
       : `postgres://${database.connection.user}:${encodeURIComponent(String(database.connection.password))}@localhost/${database.name}?host=${encodeURIComponent(String(database.connection.host))}`;
   // publicUrl is the OAuth issuer, so it must name the real port: choose a free one first.
   const port = await freePort();
-  const url = `http://localhost:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://localhost:${port}`;
   const config = loadConfig({
     env: {},
     cwd: dataDir,
-    overrides: { dataDir, databaseUrl: connectionString, httpHost: '127.0.0.1', httpPort: port, publicUrl: url, logLevel: 'silent', environment: 'development', ...overrides },
+    overrides: { dataDir, databaseUrl: connectionString, httpHost: '127.0.0.1', httpPort: port, publicUrl: url, logLevel: 'silent', environment: 'development', ...tlsFiles, ...overrides },
   });
   const gatehouse = await startGatehouse(config, { logger: createLogger('silent'), announce: () => undefined });
   const deps = { db: gatehouse.database.db, clock: systemClock };
@@ -82,7 +101,7 @@ export async function startTestGatehouse(overrides: Partial<Record<OptionKey, st
     },
     async stop() {
       await gatehouse.close();
-      await database.drop();
+      if (!options.shareDatabaseOf) await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

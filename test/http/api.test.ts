@@ -125,6 +125,21 @@ describe('Graph-compatible API over HTTP', () => {
     assert.deepEqual(memberOf.body.value, []);
   });
 
+  it('adds, lists and removes sponsors of a user', async () => {
+    const mk = async (nick: string) =>
+      (await call('POST', '/v1.0/users', { token: writer, body: { accountEnabled: true, displayName: `Sponsor test ${nick}`, mailNickname: nick, userPrincipalName: `${nick}@gatehouse.local` } })).body.id as string;
+    const guestish = await mk('sponsored');
+    const sponsor = await mk('sponsor');
+    const ref = { '@odata.id': `${gh.url}/v1.0/users/${sponsor}` };
+    assert.equal((await call('POST', `/v1.0/users/${guestish}/sponsors/$ref`, { token: writer, body: ref })).status, 204);
+    assert.equal((await call('POST', `/v1.0/users/${guestish}/sponsors/$ref`, { token: writer, body: ref })).status, 400);
+    assert.equal((await call('POST', `/v1.0/users/${guestish}/sponsors/$ref`, { token: writer, body: { '@odata.id': `${gh.url}/v1.0/users/${guestish}` } })).status, 400);
+    const listed = await call('GET', `/v1.0/users/${guestish}/sponsors`, { token: reader });
+    assert.deepEqual((listed.body.value as Json[]).map((u) => u.id), [sponsor]);
+    assert.equal((await call('DELETE', `/v1.0/users/${guestish}/sponsors/${sponsor}/$ref`, { token: writer })).status, 204);
+    assert.deepEqual((await call('GET', `/v1.0/users/${guestish}/sponsors`, { token: reader })).body.value, []);
+  });
+
   it('filters, counts and pages users without duplicates or gaps', async () => {
     for (let i = 0; i < 23; i++) {
       const res = await call('POST', '/v1.0/users', { token: writer, body: { accountEnabled: i % 2 === 0, displayName: `Pager ${String(i).padStart(2, '0')}`, mailNickname: `pager${i}`, userPrincipalName: `pager${i}@gatehouse.local`, companyName: 'Fabrikam', passwordProfile: { password: 'a long enough password' } } });
