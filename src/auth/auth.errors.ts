@@ -6,6 +6,7 @@ export const AuthErrorCodes = {
   SIGN_IN_LOCKED: { status: 429, description: 'Too many failed sign-in attempts for this account or from this address; retry after the time in the message.' },
   INVALID_SETUP_LINK: { status: 400, description: 'The set-password link is unknown, used or expired.' },
   PASSWORD_REJECTED: { status: 400, description: 'The new password does not meet the password rules (message says which).' },
+  PASSWORD_CHANGE_REQUIRED: { status: 403, description: 'The credentials are right but the password must be changed first: sign in again with a new password.' },
   CSRF_MISMATCH: { status: 403, description: 'The anti-forgery token of the request does not match the session.' },
   INTERACTION_NOT_FOUND: { status: 400, description: 'The OAuth sign-in request (interaction) expired, was completed, or its cookie is missing.' },
   INTERACTION_REFUSED: { status: 403, description: 'The signed-in user cannot complete this OAuth sign-in (disabled account or unsupported client).' },

@@ -1,6 +1,6 @@
-import { dummyPasswordHash, verifyPassword } from '#src/core/password.ts';
+import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '#src/core/password.ts';
 import { appendAudit, type AuditInput } from '#src/audit/index.ts';
-import { findUserRow, recordSignIn, verifiedDomains, type DirDb, type UserRow } from '#src/directory/index.ts';
+import { findUserRow, recordSignIn, setPasswordHash, verifiedDomains, type DirDb, type UserRow } from '#src/directory/index.ts';
 import { inTransaction } from '#src/store/index.ts';
 import type { AuthDeps } from './auth.deps.ts';
 import { authError } from './auth.errors.ts';
@@ -15,6 +15,8 @@ export interface PasswordSignInInput {
   userAgent?: string | null;
   /** The session cookie the browser already had, revoked so every sign-in gets a new id. */
   previousCookieValue?: string;
+  /** Change the password as part of this sign-in (required when the account must change its password). */
+  newPassword?: string;
 }
 
 export interface PasswordSignInResult {
@@ -93,11 +95,16 @@ async function reserve(deps: AuthDeps, attempt: Attempt, now: Date): Promise<voi
   }
 }
 
-/** Open the session, record and audit the sign-in, give the attempt back. */
-async function succeed(deps: AuthDeps, attempt: Attempt, user: UserRow): Promise<NewSession> {
+/** Open the session, record and audit the sign-in, give the attempt back; set a new password first if given. */
+async function succeed(deps: AuthDeps, attempt: Attempt, user: UserRow, newPasswordHash?: string): Promise<NewSession> {
   const now = deps.clock.now();
   return inTransaction(deps.db, async (trx) => {
     await recordSuccess(trx, attempt.accountKey, attempt.addressKey);
+    if (newPasswordHash) {
+      // Ends every other session of the user; the one opened below is the only one left.
+      const actor = { kind: 'user', id: user.id, displayName: user.display_name, userPrincipalName: user.user_principal_name, ipAddress: attempt.ipAddress } as const;
+      await setPasswordHash({ db: trx as DirDb, clock: deps.clock }, actor, user.id, newPasswordHash, trx as DirDb);
+    }
     const session = await createSession(trx, deps, user.id, attempt);
     await recordSignIn(trx as DirDb, user.id, now, true);
     await appendAudit(trx, deps.clock, {
@@ -167,11 +174,28 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
     throw authError('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
   }
   const user = outcome.user;
-  const session = await succeed(deps, attempt, user);
+  const newPasswordHash = await newPasswordFor(deps, attempt, user, input);
+  const session = await succeed(deps, attempt, user, newPasswordHash);
   if (input.previousCookieValue) await revokeSession(deps, input.previousCookieValue, { ipAddress: attempt.ipAddress });
   return {
     session,
     user: { id: user.id, displayName: user.display_name, userPrincipalName: user.user_principal_name },
-    passwordChangeRequired: user.password_change_required,
+    passwordChangeRequired: user.password_change_required && newPasswordHash === undefined,
   };
+}
+
+/**
+ * A user whose password must change (forceChangePasswordNextSignIn) gets no session until they send a new one
+ * with their current credentials; the new password must follow the rules and differ from the current one.
+ */
+async function newPasswordFor(deps: AuthDeps, attempt: Attempt, user: UserRow, input: PasswordSignInInput): Promise<string | undefined> {
+  if (input.newPassword === undefined) {
+    if (!user.password_change_required) return undefined;
+    await inTransaction(deps.db, (trx) => recordSuccess(trx, attempt.accountKey, attempt.addressKey));
+    throw authError('PASSWORD_CHANGE_REQUIRED', 'Your password has expired or was set by an administrator: choose a new password to sign in.');
+  }
+  const problem = passwordProblem(input.newPassword);
+  if (problem) throw authError('PASSWORD_REJECTED', `New password: ${problem}.`);
+  if (input.newPassword === input.password) throw authError('PASSWORD_REJECTED', 'New password: it must differ from the current password.');
+  return hashPassword(input.newPassword);
 }

@@ -31,7 +31,8 @@ async function acquireToken(baseUrl: string, options: ClientOptions): Promise<st
     const response = await fetch(`${baseUrl}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: `${baseUrl}/.default` }),
+      // The Graph resource identifier is accepted by every node whatever URL it is reached by.
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://graph.microsoft.com/.default' }),
     }).catch((error: Error) => {
       throw new CliError(`cannot reach ${baseUrl}: ${error.message}`);
     });

@@ -12,14 +12,24 @@ const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const quote = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 const client = (options: Common): ApiClient => createApiClient(options.url ? { url: options.url } : {});
 
+/** A whole number within bounds from a command-line option, or a clear error naming the option. */
+function count(name: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > max) throw new CliError(`--${name} must be a whole number between 1 and ${max}, got '${value}'`, 2);
+  return n;
+}
+
 function listQuery(base: string, options: { filter?: string; top?: string; select?: string; orderby?: string }): string {
   const params = new URLSearchParams();
   if (options.filter) params.set('$filter', options.filter);
   if (options.select) params.set('$select', options.select);
   if (options.orderby) params.set('$orderby', options.orderby);
-  params.set('$top', String(Math.min(Number(options.top ?? 100), 999)));
+  params.set('$top', String(count('top', options.top, 100, 999)));
   return `${base}?${params.toString()}`;
 }
+
+const limitOf = (options: { limit?: string }): number => count('limit', options.limit, 1000, 1_000_000);
 
 const withCommon = (command: Command): Command =>
   command.option('--json', 'machine-readable JSON output').option('--url <url>', 'Gatehouse URL (default $GATEHOUSE_URL or http://localhost:8080)');
@@ -29,8 +39,8 @@ const withList = (command: Command): Command =>
     .option('--filter <odata>', "OData $filter, e.g. \"userType eq 'Guest'\"")
     .option('--select <props>', 'comma-separated properties')
     .option('--orderby <prop>', 'sort order, e.g. "displayName desc"')
-    .option('--top <n>', 'page size (1-999)', '100')
-    .option('--limit <n>', 'stop after this many items', '1000');
+    .option('--top <n>', 'page size (1-999, default 100)')
+    .option('--limit <n>', 'stop after this many items (default 1000)');
 
 function readSecret(option: string | undefined, fromStdin: boolean | undefined, what: string): string {
   if (fromStdin) return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
@@ -42,7 +52,7 @@ function readSecret(option: string | undefined, fromStdin: boolean | undefined, 
 export function registerDirectoryCommands(program: Command): void {
   const users = program.command('users').description('manage users');
   withList(users.command('list').description('list users')).action(async (o) => {
-    const items = await client(o).list<Record<string, unknown>>(listQuery('/v1.0/users', o), Number(o.limit));
+    const items = await client(o).list<Record<string, unknown>>(listQuery('/v1.0/users', o), limitOf(o));
     print(stdout(o.json), items, ['id', 'displayName', 'userPrincipalName', 'userType', 'accountEnabled']);
   });
   withCommon(users.command('get').argument('<id-or-upn>').description('show one user')).action(async (id: string, o: Common) => {
@@ -71,17 +81,19 @@ export function registerDirectoryCommands(program: Command): void {
 
   const groups = program.command('groups').description('manage security groups');
   withList(groups.command('list').description('list groups')).action(async (o) => {
-    const items = await client(o).list<Record<string, unknown>>(listQuery('/v1.0/groups', o), Number(o.limit));
+    const items = await client(o).list<Record<string, unknown>>(listQuery('/v1.0/groups', o), limitOf(o));
     print(stdout(o.json), items, ['id', 'displayName', 'mailNickname', 'description']);
   });
   withCommon(groups.command('get').argument('<id>').description('show one group')).action(async (id: string, o: Common) => {
     print(stdout(o.json ?? false), await client(o).request('GET', `/v1.0/groups/${encodeURIComponent(id)}`));
   });
   withCommon(groups.command('create').description('create a security group').requiredOption('--display-name <name>').option('--description <text>').option('--mail-nickname <alias>')).action(async (o) => {
+    const mailNickname = o.mailNickname ?? String(o.displayName).replace(/[^A-Za-z0-9._-]/g, '');
+    if (!mailNickname) throw new CliError('--mail-nickname is required when the display name has no letters or digits', 2);
     const group = await client(o).request('POST', '/v1.0/groups', {
       displayName: o.displayName,
       description: o.description ?? null,
-      mailNickname: o.mailNickname ?? String(o.displayName).replace(/[^A-Za-z0-9._-]/g, '') ?? 'group',
+      mailNickname,
       mailEnabled: false,
       securityEnabled: true,
     });
@@ -110,7 +122,7 @@ export function registerDirectoryCommands(program: Command): void {
 
   const apps = program.command('apps').description('manage app registrations');
   withList(apps.command('list').description('list app registrations')).action(async (o) => {
-    const items = await client(o).list<Record<string, unknown>>(listQuery('/v1.0/applications', o), Number(o.limit));
+    const items = await client(o).list<Record<string, unknown>>(listQuery('/v1.0/applications', o), limitOf(o));
     print(stdout(o.json), items, ['id', 'appId', 'displayName', 'createdDateTime']);
   });
   withCommon(

@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '#src/config/index.ts';
 import { isAppError } from '#src/core/errors.ts';
-import { startGatehouse } from '#src/main.ts';
 import { registerDirectoryCommands } from './directory.commands.ts';
 import { registerLoginCommands } from './login.commands.ts';
 import { registerOfflineCommands } from './offline.commands.ts';
@@ -21,6 +20,8 @@ program
   .description('start the server (UI, API, OAuth) with the configuration from the environment and gatehouse.config.json')
   .action(async () => {
     const config = loadConfig();
+    // Loaded here, not at the top: other commands should not pay for (or print warnings of) the whole server.
+    const { startGatehouse } = await import('#src/main.ts');
     const gatehouse = await startGatehouse(config);
     let stopping = false;
     const stop = (signal: string) => {

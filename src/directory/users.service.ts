@@ -151,11 +151,14 @@ export async function deleteUser(deps: DirectoryDeps, actor: Actor, idOrUpn: str
   });
 }
 
-/** Set a user's password (already checked for strength by the caller) and end their other sessions. */
+/**
+ * Set a user's password (already checked for strength by the caller), clear "change at next sign-in", and end
+ * every session and delegated token issued before now.
+ */
 export async function setPasswordHash(deps: DirectoryDeps, actor: Actor, userId: string, passwordHash: string, trx?: Db): Promise<void> {
   const work = async (tx: Db): Promise<void> => {
     const row = await getUserRow(tx, userId);
-    await tx.updateTable('users').set({ password_hash: passwordHash, password_change_required: false }).where('id', '=', row.id).execute();
+    await tx.updateTable('users').set({ password_hash: passwordHash, password_change_required: false, sign_in_sessions_valid_from: deps.clock.now() }).where('id', '=', row.id).execute();
     await appendAudit(tx, deps.clock, { event: 'user.passwordSet', actor, targets: [userTarget(row)] });
   };
   await (trx ? work(trx) : inTransaction(deps.db, work));

@@ -32,10 +32,13 @@ export function collectionResponse<T extends object>(publicUrl: string, request:
   if (page.count !== undefined) body['@odata.count'] = page.count;
   if (page.skiptoken !== undefined) {
     const url = new URL(request.url, publicUrl);
-    const next = new URL(`${publicUrl}${url.pathname}`);
-    for (const [key, value] of url.searchParams) if (key !== '$skiptoken' && key !== 'skiptoken') next.searchParams.append(key, value);
-    next.searchParams.set('$skiptoken', page.skiptoken);
-    body['@odata.nextLink'] = next.toString();
+    // Written as Graph writes it: `$` left literal in option names (scripts look for `$skiptoken=`).
+    const parts: string[] = [];
+    for (const [key, value] of url.searchParams) {
+      if (key !== '$skiptoken' && key !== 'skiptoken') parts.push(`${encodeURIComponent(key).replace(/^%24/, '$')}=${encodeURIComponent(value)}`);
+    }
+    parts.push(`$skiptoken=${encodeURIComponent(page.skiptoken)}`);
+    body['@odata.nextLink'] = `${publicUrl}${url.pathname}?${parts.join('&')}`;
   }
   return body;
 }

@@ -125,6 +125,27 @@ describe('Graph-compatible API over HTTP', () => {
     assert.deepEqual(memberOf.body.value, []);
   });
 
+  it('makes a user whose password must change choose a new one before any session exists', async () => {
+    const created = await call('POST', '/v1.0/users', {
+      token: writer,
+      body: { accountEnabled: true, displayName: 'Must Change', mailNickname: 'mustchange', userPrincipalName: 'mustchange@gatehouse.local', passwordProfile: { password: 'initial password 123', forceChangePasswordNextSignIn: true } },
+    });
+    assert.equal(created.status, 201);
+    const refused = await call('POST', '/portal/api/session', { body: { userName: 'mustchange@gatehouse.local', password: 'initial password 123' } });
+    assert.equal(refused.status, 403);
+    assert.equal(graphError(refused.body).innerError.code, 'PASSWORD_CHANGE_REQUIRED');
+    assert.equal(refused.headers.get('set-cookie'), null, 'no session before the password changes');
+    const weak = await call('POST', '/portal/api/session', { body: { userName: 'mustchange@gatehouse.local', password: 'initial password 123', newPassword: 'short' } });
+    assert.equal(weak.status, 400);
+    const changed = await call('POST', '/portal/api/session', { body: { userName: 'mustchange@gatehouse.local', password: 'initial password 123', newPassword: 'a brand new passphrase' } });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.match(changed.headers.get('set-cookie') ?? '', /gatehouse_session=/);
+    const old = await call('POST', '/portal/api/session', { body: { userName: 'mustchange@gatehouse.local', password: 'initial password 123' } });
+    assert.equal(old.status, 401);
+    const fresh = await call('POST', '/portal/api/session', { body: { userName: 'mustchange@gatehouse.local', password: 'a brand new passphrase' } });
+    assert.equal(fresh.status, 200);
+  });
+
   it('adds, lists and removes sponsors of a user', async () => {
     const mk = async (nick: string) =>
       (await call('POST', '/v1.0/users', { token: writer, body: { accountEnabled: true, displayName: `Sponsor test ${nick}`, mailNickname: nick, userPrincipalName: `${nick}@gatehouse.local` } })).body.id as string;
@@ -154,6 +175,7 @@ describe('Graph-compatible API over HTTP', () => {
       count ??= page.body['@odata.count'];
       seen.push(...(page.body.value as Json[]).map((u) => u.displayName as string));
       next = page.body['@odata.nextLink'] as string | undefined;
+      if (next) assert.match(next, /[?&]\$skiptoken=/, 'nextLink spells $skiptoken as Graph does');
     }
     assert.equal(count, 23);
     assert.equal(seen.length, 23);

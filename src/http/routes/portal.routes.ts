@@ -23,7 +23,14 @@ export function portalRoutes(app: App, deps: HttpDeps): void {
       schema: {
         tags,
         summary: 'Sign in with user name and password',
-        body: Type.Object({ userName: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            userName: Type.String({ minLength: 1, maxLength: 256 }),
+            password: Type.String({ minLength: 1, maxLength: 1024 }),
+            newPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Change the password while signing in (required after PASSWORD_CHANGE_REQUIRED)' })),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: SessionResponse, ...errorResponses },
       },
     },

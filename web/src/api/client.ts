@@ -1,7 +1,7 @@
 /**
  * Fetch wrapper for the Graph-compatible API and the portal API.
  *
- * Every request is same-origin with credentials so the HttpOnly `gh_session` cookie travels; writes carry the
+ * Every request is same-origin with credentials so the HttpOnly `gatehouse_session` cookie travels; writes carry the
  * CSRF token the session endpoint handed out. Errors in the Graph shape become an `ApiError` so the UI can show
  * the server's own message and the request id an operator can look up in the logs.
  */
@@ -10,14 +10,17 @@
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** Gatehouse's own stable code (innerError.code), e.g. PASSWORD_CHANGE_REQUIRED. */
+  readonly innerCode: string | undefined;
   readonly requestId: string | undefined;
   readonly date: string | undefined;
 
-  constructor(init: { status: number; code: string; message: string; requestId?: string; date?: string }) {
+  constructor(init: { status: number; code: string; innerCode?: string; message: string; requestId?: string; date?: string }) {
     super(init.message);
     this.name = 'ApiError';
     this.status = init.status;
     this.code = init.code;
+    this.innerCode = init.innerCode;
     this.requestId = init.requestId;
     this.date = init.date;
   }
@@ -97,7 +100,7 @@ interface GraphErrorBody {
   error?: {
     code?: unknown;
     message?: unknown;
-    innerError?: { 'request-id'?: unknown; date?: unknown };
+    innerError?: { code?: unknown; 'request-id'?: unknown; date?: unknown };
   };
 }
 
@@ -112,9 +115,11 @@ async function toApiError(response: Response): Promise<ApiError> {
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const requestId = str(err?.innerError?.['request-id']) ?? response.headers.get('request-id') ?? undefined;
   const date = str(err?.innerError?.date);
+  const innerCode = str(err?.innerError?.code);
   return new ApiError({
     status: response.status,
     code: str(err?.code) ?? `HTTP_${response.status}`,
+    ...(innerCode ? { innerCode } : {}),
     message: str(err?.message) ?? `The server answered ${response.status} ${response.statusText}`.trim(),
     ...(requestId ? { requestId } : {}),
     ...(date ? { date } : {}),

@@ -29,7 +29,7 @@ export function useSignIn() {
   const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: { userName: string; password: string }) => api.request<Session>('POST', SESSION_PATH, { body }),
+    mutationFn: (body: { userName: string; password: string; newPassword?: string }) => api.request<Session>('POST', SESSION_PATH, { body }),
     onSuccess: (session) => {
       // Another person may have used this tab before: drop everything cached under their session.
       queryClient.clear();

@@ -1,6 +1,7 @@
 import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
+import { ApiError } from '../api/client.ts';
 import { useSession, useSignIn } from '../api/session.ts';
 import { AuthCard } from '../components/auth-card.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
@@ -35,6 +36,10 @@ export function SignInPage() {
   const signIn = useSignIn();
   const [userName, setUserName] = useState('');
   const [password, setPassword] = useState('');
+  const [newPassword, setNewPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  // The server answers PASSWORD_CHANGE_REQUIRED to right credentials of an account that must change its password.
+  const [mustChange, setMustChange] = useState(false);
 
   const serverTarget = serverReturnTo(location.search);
   if (session.data && !signIn.isPending) {
@@ -47,9 +52,15 @@ export function SignInPage() {
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
+    if (mustChange && newPassword !== confirm) return;
     signIn.mutate(
-      { userName: userName.trim(), password },
-      { onSuccess: () => (serverTarget ? window.location.assign(serverTarget) : navigate(returnPath(state), { replace: true })) },
+      { userName: userName.trim(), password, ...(mustChange ? { newPassword } : {}) },
+      {
+        onSuccess: () => (serverTarget ? window.location.assign(serverTarget) : navigate(returnPath(state), { replace: true })),
+        onError: (error) => {
+          if (error instanceof ApiError && error.innerCode === 'PASSWORD_CHANGE_REQUIRED') setMustChange(true);
+        },
+      },
     );
   };
 
@@ -60,7 +71,16 @@ export function SignInPage() {
           {state.notice}
         </Alert>
       )}
-      <ErrorAlert error={signIn.error} title="Sign-in failed" />
+      {mustChange ? (
+        <Alert color="yellow" role="status" title="Choose a new password">
+          Your password was set by an administrator or has expired. Choose a new one (at least 12 characters) to sign in.
+        </Alert>
+      ) : (
+        <ErrorAlert error={signIn.error} title="Sign-in failed" />
+      )}
+      {mustChange && signIn.error instanceof ApiError && signIn.error.innerCode !== 'PASSWORD_CHANGE_REQUIRED' && (
+        <ErrorAlert error={signIn.error} title="Password not changed" />
+      )}
       <form onSubmit={onSubmit} aria-label="Sign in">
         <Stack>
           <TextInput
@@ -78,8 +98,21 @@ export function SignInPage() {
             value={password}
             onChange={(e) => setPassword(e.currentTarget.value)}
           />
+          {mustChange && (
+            <>
+              <PasswordInput label="New password" autoComplete="new-password" required value={newPassword} onChange={(e) => setNewPassword(e.currentTarget.value)} />
+              <PasswordInput
+                label="Confirm new password"
+                autoComplete="new-password"
+                required
+                value={confirm}
+                error={confirm !== '' && confirm !== newPassword ? 'The passwords do not match' : undefined}
+                onChange={(e) => setConfirm(e.currentTarget.value)}
+              />
+            </>
+          )}
           <Button type="submit" loading={signIn.isPending}>
-            Sign in
+            {mustChange ? 'Change password and sign in' : 'Sign in'}
           </Button>
         </Stack>
       </form>
