@@ -43,7 +43,7 @@ async function appendPlain(db: BenchDatabase['db'], total: number): Promise<numb
       const audit = toDirectoryAudit(event(done + i), id, clock.now());
       seq += 1;
       return {
-        seq, id, activity_at: clock.now(), code: 'GH1204I', category: audit.category, activity_display_name: audit.activityDisplayName,
+        chain: 1, seq, id, activity_at: clock.now(), code: 'GH1204I', category: audit.category, activity_display_name: audit.activityDisplayName,
         result: 'success', initiated_by_id: audit.initiatedBy.user?.id ?? null, target_ids: audit.targetResources.map((t) => t.id),
         correlation_id: audit.correlationId, data: JSON.stringify(audit), prev_hash: '', hash: '',
       };

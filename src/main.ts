@@ -45,6 +45,7 @@ export interface StartOptions {
 }
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;
+const KEY_RELOAD_INTERVAL_MS = 60_000;
 const defaultWebRoot = new URL('../web/dist', import.meta.url).pathname;
 
 /** The composition root: config → store → migrate → bootstrap → services → HTTP. */
@@ -88,7 +89,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       const announce = options.announce ?? ((text: string) => process.stderr.write(text));
       announce(
         `\n  Gatehouse ${bootstrap.created ? 'is set up' : 'is waiting for its first administrator'}: tenant ${bootstrap.tenant.displayName} (${bootstrap.tenant.initialDomain}).\n` +
-          `  Set the password of ${config.bootstrapAdminUserName}@${bootstrap.tenant.initialDomain} within ${config.setupLinkLifetimeHours} h, once, at:\n\n    ${setupLink}\n\n`,
+          `  Set the password of ${bootstrap.adminUserPrincipalName} within ${config.setupLinkLifetimeHours} h, once, at:\n\n    ${setupLink}\n\n`,
       );
     }
 
@@ -116,8 +117,17 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     const sweep = setInterval(() => {
       void runIfLeader(database.db, 'auth-sweep', () => sweepAuthState(authDeps)).catch((error) => logger.warn({ err: error }, 'auth sweep failed'));
     }, SWEEP_INTERVAL_MS);
-    sweep.unref();
-    timers.push(sweep);
+    // Keys rotated or retired by `gatehouse keys` (or on another node) are picked up here.
+    const keyReload = setInterval(() => {
+      void oauth.reloadSigningKeys().then(
+        (changed) => changed && logger.info('signing keys reloaded'),
+        (error: unknown) => logger.warn({ err: error }, 'signing key reload failed'),
+      );
+    }, KEY_RELOAD_INTERVAL_MS);
+    for (const timer of [sweep, keyReload]) {
+      timer.unref();
+      timers.push(timer);
+    }
     ready = true;
     logger.info({ url, publicUrl: config.publicUrl, database: database.kind }, 'Gatehouse is ready');
 
@@ -186,8 +196,8 @@ function portal(deps: AuthDeps): PortalDeps {
       const session = await validateSession(deps, cookieValue);
       return session ? { user: { id: session.userId, displayName: session.displayName, userPrincipalName: session.userPrincipalName }, csrfToken: session.csrfToken } : undefined;
     },
-    async setPassword(token, password) {
-      await consumeSetPasswordToken(deps, token, password);
+    async setPassword(token, password, ipAddress) {
+      await consumeSetPasswordToken(deps, token, password, { ipAddress });
     },
     async roles(userId) {
       return (await roleIdsForUser(deps.db, userId)).map((id) => ({ id, displayName: roleById(id)?.displayName ?? id }));

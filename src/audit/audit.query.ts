@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ODataQuery } from '#src/core/odata/index.ts';
 import { notFound } from '#src/core/errors.ts';
+import { isUuid } from '#src/core/crypto.ts';
 import { listPage, type Db, type FieldMap } from '#src/store/index.ts';
 import type { DirectoryAudit } from './audit.types.ts';
 
@@ -57,7 +58,7 @@ export async function listDirectoryAudits(db: Db, odata: ODataQuery) {
 }
 
 export async function getDirectoryAudit(db: Db, id: string): Promise<DirectoryAudit> {
-  const row = /^[0-9a-f-]{36}$/i.test(id) ? await db.selectFrom('audit_events').select('data').where('id', '=', id).executeTakeFirst() : undefined;
+  const row = isUuid(id) ? await db.selectFrom('audit_events').select('data').where('id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw notFound(`Resource '${id}' does not exist.`);
   return JSON.parse(row.data) as DirectoryAudit;
 }

@@ -21,9 +21,31 @@ const INSERT_CHUNK = 500;
 /** Independent chains (docs/adr/0003-parallel-audit-chains.md); a connection appends to chain pid % CHAINS + 1. */
 export const AUDIT_CHAINS = 16;
 
-/** The hash that links an event to its predecessor in its chain; verification recomputes exactly this. */
-export function chainHash(prevHash: string, chain: number, seq: number, data: string): string {
-  return createHash('sha256').update(prevHash).update(`\n${chain}:${seq}\n`).update(data).digest('hex');
+/** The stored columns of an event that the hash covers besides its JSON: every column a query filters on. */
+export interface ChainedColumns {
+  chain: number;
+  seq: number;
+  id: string;
+  activity_at: Date;
+  code: string;
+  category: string;
+  activity_display_name: string;
+  result: string;
+  initiated_by_id: string | null;
+  target_ids: string[];
+  correlation_id: string | null;
+}
+
+/** The canonical line of an event's columns; audit.verify.ts builds the same line in SQL. */
+export const chainedLine = (c: ChainedColumns): string =>
+  [`${c.chain}:${c.seq}`, c.id, c.activity_at.getTime(), c.code, c.category, c.activity_display_name, c.result, c.initiated_by_id ?? '', c.target_ids.join(','), c.correlation_id ?? ''].join('|');
+
+/**
+ * The hash that links an event to its predecessor in its chain: over the predecessor's hash, the event's columns
+ * (so no filterable column can be edited unnoticed) and its exact JSON. Verification recomputes exactly this.
+ */
+export function chainHash(prevHash: string, columns: ChainedColumns, data: string): string {
+  return createHash('sha256').update(prevHash).update('\n').update(chainedLine(columns)).update('\n').update(data).digest('hex');
 }
 
 export function toDirectoryAudit(input: AuditInput, id: string, at: Date): DirectoryAudit {
@@ -90,9 +112,8 @@ export async function appendAudit(trx: Db, clock: Clock, inputs: AuditInput | Au
     const data = JSON.stringify(audit);
     seq += 1;
     const prevHash = hash;
-    hash = chainHash(prevHash, chain, seq, data);
     const actor = input.actor;
-    return {
+    const columns: ChainedColumns = {
       chain,
       seq,
       id,
@@ -101,13 +122,12 @@ export async function appendAudit(trx: Db, clock: Clock, inputs: AuditInput | Au
       category: audit.category,
       activity_display_name: audit.activityDisplayName,
       result: audit.result,
-      initiated_by_id: actor.kind === 'user' ? actor.id : actor.kind === 'app' ? actor.servicePrincipalId : null,
-      target_ids: audit.targetResources.map((t) => t.id).filter((t) => UUID.test(t)),
-      correlation_id: input.correlationId && UUID.test(input.correlationId) ? input.correlationId : null,
-      data,
-      prev_hash: prevHash,
-      hash,
+      initiated_by_id: actor.kind === 'user' ? actor.id.toLowerCase() : actor.kind === 'app' ? actor.servicePrincipalId.toLowerCase() : null,
+      target_ids: audit.targetResources.map((t) => t.id.toLowerCase()).filter((t) => UUID.test(t)),
+      correlation_id: input.correlationId && UUID.test(input.correlationId) ? input.correlationId.toLowerCase() : null,
     };
+    hash = chainHash(prevHash, columns, data);
+    return { ...columns, data, prev_hash: prevHash, hash };
   });
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await trx.insertInto('audit_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();

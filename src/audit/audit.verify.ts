@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '#src/store/index.ts';
-import { AUDIT_CHAINS, chainHash, GENESIS_HASH } from './audit.service.ts';
+import { AUDIT_CHAINS, chainHash, GENESIS_HASH, type ChainedColumns } from './audit.service.ts';
 
 /** The last event of one chain. */
 export interface ChainHead {
@@ -37,7 +37,7 @@ export function parseCheckpoint(text: string): ChainHead[] | undefined {
   return heads;
 }
 
-type Problem = 'gap' | 'link' | 'hash' | 'columns';
+type Problem = 'gap' | 'link' | 'hash';
 
 function describe(problem: Problem, chain: number, seq: number, prevSeq: number): string {
   switch (problem) {
@@ -47,50 +47,62 @@ function describe(problem: Problem, chain: number, seq: number, prevSeq: number)
       return `chain ${chain}: event ${seq} does not link to event ${prevSeq} (prev_hash differs)`;
     case 'hash':
       return `chain ${chain}: event ${seq} was modified (hash differs)`;
-    case 'columns':
-      return `chain ${chain}: event ${seq} has index columns that disagree with its hashed data`;
   }
 }
 
-/** The cheap consistency checks both verifiers make: filter columns must agree with the hashed JSON. */
-const columnsAgree = (row: { id: string; data: string; category: string; code: string }): boolean =>
-  row.data.startsWith(`{"id":"${row.id}"`) &&
-  row.data.includes(`"category":${JSON.stringify(row.category)}`) &&
-  row.data.includes(`{"key":"eventCode","value":${JSON.stringify(row.code)}}`);
+/** The same line as `chainedLine` (audit.service.ts), built in SQL from the stored columns. */
+const CHAINED_LINE = sql<string>`chain::text || ':' || seq::text || '|' || id::text || '|' || (extract(epoch FROM activity_at) * 1000)::bigint::text
+  || '|' || code || '|' || category || '|' || activity_display_name || '|' || result || '|' || coalesce(initiated_by_id::text, '')
+  || '|' || pg_catalog.array_to_string(target_ids, ',') || '|' || coalesce(correlation_id::text, '')`;
 
-const PROBLEM = sql<Problem | null>`CASE
-  WHEN seq <> coalesce(prev_seq, 0) + 1 THEN 'gap'
-  WHEN prev_hash <> coalesce(prev_row_hash, ${GENESIS_HASH}) THEN 'link'
-  WHEN encode(pg_catalog.sha256(pg_catalog.convert_to(prev_hash || E'\\n' || chain::text || ':' || seq::text || E'\\n' || data, 'UTF8')), 'hex') <> hash THEN 'hash'
-  WHEN pg_catalog.left(data, 44) <> '{"id":"' || id::text || '"'
-    OR pg_catalog.strpos(data, '"category":' || pg_catalog.to_json(category)::text) = 0
-    OR pg_catalog.strpos(data, '{"key":"eventCode","value":' || pg_catalog.to_json(code)::text || '}') = 0 THEN 'columns'
-  END`;
+interface Finding {
+  chain: number;
+  seq: number;
+  id: string;
+  problem: Problem;
+  prev_seq: number | null;
+}
+
+/** First event whose hash does not match its columns and JSON (hashing runs in PostgreSQL, in one scan). */
+async function firstModified(db: Db): Promise<Finding | undefined> {
+  const { rows } = await sql<Finding>`
+    SELECT chain, seq, id, 'hash' AS problem, NULL::bigint AS prev_seq FROM audit_events
+    WHERE encode(pg_catalog.sha256(pg_catalog.convert_to(prev_hash || E'\n' || ${CHAINED_LINE} || E'\n' || data, 'UTF8')), 'hex') <> hash
+    ORDER BY chain, seq LIMIT 1`.execute(db);
+  return rows[0];
+}
+
+/** First event that does not follow its predecessor (missing seq or wrong prev_hash); reads narrow columns only. */
+async function firstBrokenLink(db: Db): Promise<Finding | undefined> {
+  const { rows } = await sql<Finding>`
+    SELECT chain, seq, id, prev_seq, CASE WHEN seq <> coalesce(prev_seq, 0) + 1 THEN 'gap' ELSE 'link' END AS problem
+    FROM (SELECT chain, seq, id, prev_hash, lag(seq) OVER w AS prev_seq, lag(hash) OVER w AS prev_row_hash
+          FROM audit_events WINDOW w AS (PARTITION BY chain ORDER BY seq)) t
+    WHERE seq <> coalesce(prev_seq, 0) + 1 OR prev_hash <> coalesce(prev_row_hash, ${GENESIS_HASH})
+    ORDER BY chain, seq LIMIT 1`.execute(db);
+  return rows[0];
+}
 
 /**
- * Verify every chain in one pass inside PostgreSQL: each hash recomputed with pg_catalog.sha256, each link and
- * sequence number compared with its predecessor; only the first broken event travels back. Fast enough to run
- * daily on large logs. `verifyAuditChainInProcess` recomputes the same in Gatehouse itself, trusting nothing of
- * the database but the rows it returns (slower; `gatehouse audit verify --in-process`).
+ * Verify every chain inside PostgreSQL: one scan recomputes every hash with pg_catalog.sha256, another (over
+ * narrow columns, at the same time on a second connection) checks every link and sequence number; only the first
+ * broken event travels back. `verifyAuditChainInProcess` does the same work in Gatehouse itself, trusting nothing
+ * of the database but the rows it returns (slower; `gatehouse audit verify --in-process`).
  */
 export async function verifyAuditChain(db: Db, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const { rows } = await sql<{ chain: number; seq: number; id: string; problem: Problem; prev_seq: number | null }>`
-    WITH ordered AS (
-      SELECT chain, seq, id, data, prev_hash, hash, code, category,
-             lag(seq) OVER w AS prev_seq, lag(hash) OVER w AS prev_row_hash
-      FROM audit_events WINDOW w AS (PARTITION BY chain ORDER BY seq)
-    )
-    SELECT chain, seq, id, prev_seq, ${PROBLEM} AS problem FROM ordered
-    WHERE ${PROBLEM} IS NOT NULL ORDER BY chain, seq LIMIT 1`.execute(db);
-  const heads = await storedTails(db);
-  const checked = heads.reduce((n, h) => n + h.count, 0);
-  const bad = rows[0];
-  if (bad) {
-    const prevSeq = bad.prev_seq ?? 0;
-    const seq = bad.problem === 'gap' ? prevSeq + 1 : bad.seq;
-    return { ok: false, checked, heads: heads.map(({ count: _c, ...h }) => h), broken: { chain: bad.chain, seq, id: bad.problem === 'gap' ? null : bad.id, reason: describe(bad.problem, bad.chain, bad.seq, prevSeq) } };
+  const [modified, unlinked, tails] = await Promise.all([firstModified(db), firstBrokenLink(db), storedTails(db)]);
+  const heads = tails.map(({ count: _c, ...h }) => h);
+  const checked = tails.reduce((n, h) => n + h.count, 0);
+  // The earliest finding wins; on the same event a broken link is reported before a changed hash.
+  const first = [unlinked, modified]
+    .filter((f): f is Finding => f !== undefined)
+    .sort((a, b) => a.chain - b.chain || a.seq - b.seq)[0];
+  if (first) {
+    const prevSeq = first.prev_seq ?? first.seq - 1;
+    const seq = first.problem === 'gap' ? prevSeq + 1 : first.seq;
+    return { ok: false, checked, heads, broken: { chain: first.chain, seq, id: first.problem === 'gap' ? null : first.id, reason: describe(first.problem, first.chain, first.seq, prevSeq) } };
   }
-  return checkHeads(db, { ok: true, checked, heads: heads.map(({ count: _c, ...h }) => h) }, options);
+  return checkHeads(db, { ok: true, checked, heads }, options);
 }
 
 /** The last event and event count of every chain, from the events themselves. */
@@ -133,16 +145,16 @@ export async function verifyAuditChainInProcess(db: Db, options: VerifyOptions =
     let prevSeq = 0;
     let prevHash = GENESIS_HASH;
     scan: for (;;) {
-      const { rows } = await sql<{ seq: number; id: string; data: string; prev_hash: string; hash: string; code: string; category: string }>`
-        SELECT seq, id, data, prev_hash, hash, code, category FROM audit_events
-        WHERE chain = ${chain} AND seq > ${prevSeq} ORDER BY seq LIMIT ${BATCH}`.execute(db);
+      const { rows } = await sql<ChainedColumns & { data: string; prev_hash: string; hash: string }>`
+        SELECT chain, seq, id, activity_at, code, category, activity_display_name, result, initiated_by_id, target_ids, correlation_id,
+               data, prev_hash, hash
+        FROM audit_events WHERE chain = ${chain} AND seq > ${prevSeq} ORDER BY seq LIMIT ${BATCH}`.execute(db);
       for (const row of rows) {
         checked += 1;
         let problem: Problem | undefined;
         if (row.seq !== prevSeq + 1) problem = 'gap';
         else if (row.prev_hash !== prevHash) problem = 'link';
-        else if (chainHash(prevHash, chain, row.seq, row.data) !== row.hash) problem = 'hash';
-        else if (!columnsAgree(row)) problem = 'columns';
+        else if (chainHash(prevHash, row, row.data) !== row.hash) problem = 'hash';
         if (problem && !broken) {
           broken = { chain, seq: problem === 'gap' ? prevSeq + 1 : row.seq, id: problem === 'gap' ? null : row.id, reason: describe(problem, chain, row.seq, prevSeq) };
         }

@@ -86,6 +86,13 @@ export async function finishInteraction(
   grant.addResourceScope(resource, defaultScope(resource));
   const grantId: string = await grant.save();
 
+  const redirectTo = await provider.interactionResult(
+    req,
+    res,
+    { login: { accountId: user.id, remember: false, amr: ['pwd'] }, consent: { grantId } },
+    { mergeWithLastSubmission: false },
+  );
+  // Audited once the provider accepted the result, so an expired interaction leaves no "approved" event.
   const flow = flowOf(interaction);
   await inTransaction(deps.db, (trx) =>
     appendAudit(trx, deps.clock, {
@@ -94,13 +101,6 @@ export async function finishInteraction(
       targets: [{ id: clientId, type: 'Application', displayName: cliClientMetadata.client_name }],
       details: { clientId, resource, scope: requested.join(' ') },
     }),
-  );
-
-  const redirectTo = await provider.interactionResult(
-    req,
-    res,
-    { login: { accountId: user.id, remember: false, amr: ['pwd'] }, consent: { grantId } },
-    { mergeWithLastSubmission: false },
   );
   return { redirectTo };
 }

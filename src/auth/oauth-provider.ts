@@ -15,8 +15,8 @@ import { defaultViews, type OAuthViews } from './oauth-views.ts';
 
 export interface OAuthServerDeps extends AuthDeps {
   masterKey: Buffer;
-  /** Trust X-Forwarded-For from a reverse proxy (the `trustProxy` option); host and scheme always come from publicUrl. */
-  trustProxy?: boolean;
+  /** Reverse proxies in front of Gatehouse (the `trustProxy` option): X-Forwarded-For entries trusted from the right; host and scheme always come from publicUrl. */
+  trustProxy?: number;
   /** Replace some or all of the provider's HTML pages. */
   views?: Partial<OAuthViews>;
   /** Server errors inside the provider (a bug or an unreachable database); the response is a generic error. */
@@ -60,14 +60,14 @@ const SECURITY_HEADERS = {
  * mount path from the URL below it (as Express's originalUrl would give it), and X-Forwarded-For is dropped unless
  * the proxy is trusted.
  */
-function pinToPublicUrl(req: IncomingMessage & { originalUrl?: string }, publicUrl: string, paths: ProviderPaths, trustProxy: boolean): void {
+function pinToPublicUrl(req: IncomingMessage & { originalUrl?: string }, publicUrl: string, paths: ProviderPaths, trustProxy: number): void {
   const url = new URL(publicUrl);
   const providerUrl = paths.providerUrl(req.url ?? '/');
   req.url = providerUrl;
   req.originalUrl = `${paths.mountPath}${providerUrl}`;
   req.headers['x-forwarded-host'] = url.host;
   req.headers['x-forwarded-proto'] = url.protocol.slice(0, -1);
-  if (!trustProxy) delete req.headers['x-forwarded-for'];
+  if (trustProxy === 0) delete req.headers['x-forwarded-for'];
 }
 
 function buildProvider(input: ConfigurationInput & { deps: OAuthServerDeps }): Provider {
@@ -76,6 +76,8 @@ function buildProvider(input: ConfigurationInput & { deps: OAuthServerDeps }): P
   const provider = new Provider(deps.config.publicUrl, providerConfiguration(input));
   // Forwarded host and scheme are always set by pinToPublicUrl; the client address only when trustProxy.
   provider.proxy = true;
+  // Only the entries the trusted proxies appended count (Koa takes the address that many hops from the right).
+  (provider as unknown as { maxIpsCount: number }).maxIpsCount = Math.max(1, deps.trustProxy ?? 0);
   // Secrets are stored as SHA-256 hashes: compare hashes (oauth-clients.ts).
   provider.Client.prototype.compareClientSecret = compareHashedClientSecret;
   provider.use(async (ctx: ProviderContext, next: () => Promise<void>) => {
@@ -124,7 +126,7 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
     pathPrefixes: paths.pathPrefixes,
     handles: (pathname) => paths.handles(pathname),
     async callback(req, res) {
-      pinToPublicUrl(req, deps.config.publicUrl, paths, deps.trustProxy ?? false);
+      pinToPublicUrl(req, deps.config.publicUrl, paths, deps.trustProxy ?? 0);
       await current.handler(req, res);
     },
     getInteraction: (req, res) => getInteraction(current.provider, req, res),

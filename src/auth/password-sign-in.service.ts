@@ -194,8 +194,11 @@ async function newPasswordFor(deps: AuthDeps, attempt: Attempt, user: UserRow, i
     await inTransaction(deps.db, (trx) => recordSuccess(trx, attempt.accountKey, attempt.addressKey));
     throw authError('PASSWORD_CHANGE_REQUIRED', 'Your password has expired or was set by an administrator: choose a new password to sign in.');
   }
-  const problem = passwordProblem(input.newPassword);
-  if (problem) throw authError('PASSWORD_REJECTED', `New password: ${problem}.`);
-  if (input.newPassword === input.password) throw authError('PASSWORD_REJECTED', 'New password: it must differ from the current password.');
+  const problem = passwordProblem(input.newPassword) ?? (input.newPassword === input.password ? 'it must differ from the current password' : undefined);
+  if (problem) {
+    // The credentials were right: give the attempt back before refusing the new password.
+    await inTransaction(deps.db, (trx) => recordSuccess(trx, attempt.accountKey, attempt.addressKey));
+    throw authError('PASSWORD_REJECTED', `New password: ${problem}.`);
+  }
   return hashPassword(input.newPassword);
 }

@@ -54,7 +54,9 @@ export function createApiClient(options: ClientOptions = {}): ApiClient {
   let token: Promise<string> | undefined;
   const request = async <T>(method: string, pathAndQuery: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> => {
     token ??= acquireToken(baseUrl, options);
-    const url = pathAndQuery.startsWith('http') ? pathAndQuery : `${baseUrl}${pathAndQuery}`;
+    // Absolute URLs (@odata.nextLink) are followed only on the same origin: the token never goes elsewhere.
+    const url = new URL(pathAndQuery, `${baseUrl}/`);
+    if (url.origin !== new URL(baseUrl).origin) throw new CliError(`refusing to send credentials to ${url.origin} (the server is ${baseUrl})`);
     const response = await fetch(url, {
       method,
       headers: { authorization: `Bearer ${await token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },

@@ -28,7 +28,7 @@ export function registerLoginCommands(program: Command): void {
       } catch (error) {
         throw new CliError(`cannot reach ${baseUrl}: ${(error as Error).message}`);
       }
-      const device = await oidc.initiateDeviceAuthorization(config, { scope: `openid offline_access ${baseUrl}/.default` });
+      const device = await oidc.initiateDeviceAuthorization(config, { scope: 'openid profile offline_access https://graph.microsoft.com/.default' });
       process.stderr.write(
         `To sign in, open ${device.verification_uri_complete ?? device.verification_uri}\nand confirm the code ${device.user_code} (valid ${Math.round(device.expires_in / 60)} minutes).\n`,
       );

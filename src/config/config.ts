@@ -141,6 +141,9 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
     if ((values.publicUrl as string).endsWith('/')) {
       throw new ConfigError('publicUrl (GATEHOUSE_PUBLIC_URL) must not end with a slash');
     }
+    if (url.pathname !== '/' || url.search || url.hash) {
+      throw new ConfigError('publicUrl (GATEHOUSE_PUBLIC_URL) must be an origin without a path (serving Gatehouse under a path is not supported)');
+    }
   }
   if (values.databaseUrl !== undefined) {
     const protocol = new URL(values.databaseUrl as string).protocol;

@@ -78,9 +78,11 @@ export const options = {
   },
   trustProxy: {
     env: 'GATEHOUSE_TRUST_PROXY',
-    type: 'bool',
-    default: false,
-    doc: 'Trust `X-Forwarded-For`/`X-Forwarded-Proto` from a reverse proxy in front of Gatehouse. Leave off when clients connect directly, or they can forge their address.',
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 10,
+    doc: 'How many reverse proxies stand in front of Gatehouse. The client address is taken that many hops from the right of `X-Forwarded-For` (entries further left are client-controlled and ignored). 0: clients connect directly and forwarded headers are ignored.',
   },
   logLevel: {
     env: 'GATEHOUSE_LOG_LEVEL',

@@ -1,5 +1,5 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { newId, randomToken, sha256Hex } from '#src/core/crypto.ts';
+import { isUuid, newId, randomToken, sha256Hex } from '#src/core/crypto.ts';
 import { appendAudit, type Actor, type AuditTarget } from '#src/audit/index.ts';
 import { inTransaction } from '#src/store/index.ts';
 import { type DirDb as Db, type DirectoryDeps } from './directory.deps.ts';
@@ -25,7 +25,7 @@ export interface CreateApplicationInput {
 
 const DEFAULT_SECRET_DAYS = 180;
 const MAX_SECRET_DAYS = 730;
-const isId = (v: string) => /^[0-9a-f-]{36}$/i.test(v);
+const isId = isUuid;
 
 const appTarget = (row: Pick<ApplicationRow, 'id' | 'display_name'>): AuditTarget => ({ id: row.id, type: 'Application', displayName: row.display_name });
 
@@ -36,6 +36,10 @@ function parseCertificate(key: string): { pem: string; thumbprint: string; start
     cert = new X509Certificate(key.includes('BEGIN CERTIFICATE') ? key : Buffer.from(key, 'base64'));
   } catch {
     throw directoryError('INVALID_VALUE', 'keyCredentials.key must be an X.509 certificate (PEM or base64 DER)');
+  }
+  const keyType = cert.publicKey.asymmetricKeyType;
+  if (keyType !== 'rsa' && keyType !== 'rsa-pss' && keyType !== 'ec' && keyType !== 'ed25519') {
+    throw directoryError('INVALID_VALUE', `keyCredentials.key: a ${keyType ?? 'unknown'} key cannot sign client assertions; use an RSA, EC or Ed25519 certificate`);
   }
   const thumbprint = createHash('sha1').update(cert.raw).digest('base64');
   return { pem: cert.toString(), thumbprint, start: new Date(cert.validFrom), end: new Date(cert.validTo) };
@@ -137,8 +141,13 @@ export async function updateApplication(
 export async function deleteApplication(deps: DirectoryDeps, actor: Actor, idOrAppId: string): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const row = await getApplicationRow(trx, idOrAppId);
+    // Its service principal (and with it every permission granted to it) goes too, as in Entra.
+    const sp = await trx.deleteFrom('service_principals').where('app_id', '=', row.app_id).returning(['id', 'display_name']).executeTakeFirst();
     await trx.deleteFrom('applications').where('id', '=', row.id).execute();
-    await appendAudit(trx, deps.clock, { event: 'application.deleted', actor, targets: [appTarget(row)] });
+    await appendAudit(trx, deps.clock, [
+      ...(sp ? [{ event: 'servicePrincipal.deleted' as const, actor, targets: [{ id: sp.id, type: 'ServicePrincipal', displayName: sp.display_name }] }] : []),
+      { event: 'application.deleted', actor, targets: [appTarget(row)] },
+    ]);
   });
 }
 

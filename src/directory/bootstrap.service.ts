@@ -19,9 +19,10 @@ export interface BootstrapResult {
   tenant: Tenant;
   /** True only on the start that created the tenant. */
   created: boolean;
-  /** The initial Global Administrator (created now or earlier). */
+  /** The initial Global Administrator (created now or earlier; '' if that account was deleted). */
   adminUserId: string;
-  /** Whether that administrator still has no password (the set-password link is still needed). */
+  adminUserPrincipalName: string;
+  /** Whether that administrator never set a password nor signed in (the set-password link is still needed). */
   adminNeedsPassword: boolean;
 }
 
@@ -40,14 +41,23 @@ export async function bootstrapDirectory(deps: DirectoryDeps, input: BootstrapIn
     await sql`SELECT pg_advisory_xact_lock(hashtext('gatehouse:bootstrap'))`.execute(trx);
     const existing = await getTenant(trx);
     if (existing) {
+      // Only the account bootstrap created, still holding Global Administrator and never used, gets a new link:
+      // never some other administrator who merely has no local password.
+      const upn = `${input.adminUserName}@${existing.initialDomain}`;
       const admin = await trx
-        .selectFrom('role_assignments as ra')
-        .innerJoin('users as u', 'u.id', 'ra.principal_id')
-        .select(['u.id', 'u.password_hash'])
+        .selectFrom('users as u')
+        .innerJoin('role_assignments as ra', 'ra.principal_id', 'u.id')
+        .select(['u.id', 'u.password_hash', 'u.last_sign_in_at'])
+        .where((eb) => eb(eb.fn('lower', ['u.user_principal_name']), '=', upn.toLowerCase()))
         .where('ra.role_definition_id', '=', GLOBAL_ADMINISTRATOR_ID)
-        .orderBy('ra.created_at')
         .executeTakeFirst();
-      return { tenant: existing, created: false, adminUserId: admin?.id ?? '', adminNeedsPassword: admin !== undefined && admin.password_hash === null };
+      return {
+        tenant: existing,
+        created: false,
+        adminUserId: admin?.id ?? '',
+        adminUserPrincipalName: upn,
+        adminNeedsPassword: admin !== undefined && admin.password_hash === null && admin.last_sign_in_at === null,
+      };
     }
     const now = deps.clock.now();
     const tenant = { id: newId(), display_name: input.tenantDisplayName, initial_domain: input.initialDomain.toLowerCase(), created_at: now };
@@ -80,6 +90,7 @@ export async function bootstrapDirectory(deps: DirectoryDeps, input: BootstrapIn
       tenant: { id: tenant.id, displayName: tenant.display_name, initialDomain: tenant.initial_domain, createdDateTime: now.toISOString() },
       created: true,
       adminUserId: adminId,
+      adminUserPrincipalName: upn,
       adminNeedsPassword: true,
     };
   });

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { changedProperties } from '#src/core/diff.ts';
-import { newId } from '#src/core/crypto.ts';
+import { isUuid, newId } from '#src/core/crypto.ts';
 import { appendAudit, type Actor, type AuditInput, type AuditTarget } from '#src/audit/index.ts';
 import { inTransaction } from '#src/store/index.ts';
 import { type DirDb as Db, type DirectoryDeps } from './directory.deps.ts';
@@ -25,7 +25,7 @@ const groupTarget = (row: Pick<GroupRow, 'id' | 'display_name'>): AuditTarget =>
 export type DirectoryObject = ({ '@odata.type': '#microsoft.graph.user' } & GraphUser) | ({ '@odata.type': '#microsoft.graph.group' } & GraphGroup);
 
 export async function getGroupRow(db: Db, id: string): Promise<GroupRow> {
-  const row = /^[0-9a-f-]{36}$/i.test(id) ? await db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+  const row = isUuid(id) ? await db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw directoryError('GROUP_NOT_FOUND', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
   return row;
 }
@@ -83,14 +83,13 @@ export async function deleteGroup(deps: DirectoryDeps, actor: Actor, id: string)
   await inTransaction(deps.db, async (trx) => {
     const row = await getGroupRow(trx, id);
     await trx.deleteFrom('group_members').where('member_id', '=', row.id).execute();
-    await trx.deleteFrom('role_assignments').where('principal_id', '=', row.id).execute();
     await trx.deleteFrom('groups').where('id', '=', row.id).execute();
     await appendAudit(trx, deps.clock, { event: 'group.deleted', actor, targets: [groupTarget(row)] });
   });
 }
 
 async function objectTarget(db: Db, id: string): Promise<{ kind: 'user' | 'group'; target: AuditTarget }> {
-  if (/^[0-9a-f-]{36}$/i.test(id)) {
+  if (isUuid(id)) {
     const user = await db.selectFrom('users').select(['id', 'display_name', 'user_principal_name']).where('id', '=', id).executeTakeFirst();
     if (user) return { kind: 'user', target: { id: user.id, type: 'User', displayName: user.display_name, userPrincipalName: user.user_principal_name } };
     const group = await db.selectFrom('groups').select(['id', 'display_name']).where('id', '=', id).executeTakeFirst();
@@ -102,6 +101,8 @@ async function objectTarget(db: Db, id: string): Promise<{ kind: 'user' | 'group
 async function insertMember(trx: Db, group: GroupRow, memberId: string): Promise<AuditTarget> {
   const { kind, target } = await objectTarget(trx, memberId);
   if (kind === 'group') {
+    // Two concurrent nestings (A into B, B into A) would each pass the cycle check: serialise nesting changes.
+    await sql`SELECT pg_advisory_xact_lock(hashtext('gatehouse:group-nesting'))`.execute(trx);
     // Adding a group that (transitively) contains this group would make membership circular.
     const { rows } = await sql<{ found: boolean }>`
       WITH RECURSIVE inside(id) AS (

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { newId } from '#src/core/crypto.ts';
+import { isUuid, newId } from '#src/core/crypto.ts';
 import { appendAudit, type Actor } from '#src/audit/index.ts';
 import { inTransaction } from '#src/store/index.ts';
 import { isUniqueViolation, type DirDb as Db, type DirectoryDeps } from './directory.deps.ts';
@@ -37,14 +37,21 @@ const toAssignment = (row: { id: string; principal_id: string; role_definition_i
   directoryScopeId: row.directory_scope_id,
 });
 
+/**
+ * Directory roles are assigned to users only. (Entra's role-assignable groups are not supported: a group holding a
+ * role would let anyone who manages its membership grant that role.)
+ */
 async function principalTarget(db: Db, principalId: string): Promise<{ id: string; type: string; displayName: string | null; userPrincipalName?: string | null }> {
-  const user = await db.selectFrom('users').select(['id', 'display_name', 'user_principal_name']).where('id', '=', principalId).executeTakeFirst();
+  const user = isUuid(principalId)
+    ? await db.selectFrom('users').select(['id', 'display_name', 'user_principal_name']).where('id', '=', principalId).executeTakeFirst()
+    : undefined;
   if (user) return { id: user.id, type: 'User', displayName: user.display_name, userPrincipalName: user.user_principal_name };
-  const group = await db.selectFrom('groups').select(['id', 'display_name']).where('id', '=', principalId).executeTakeFirst();
-  if (group) return { id: group.id, type: 'Group', displayName: group.display_name };
-  const sp = await db.selectFrom('service_principals').select(['id', 'display_name']).where('id', '=', principalId).executeTakeFirst();
-  if (sp) return { id: sp.id, type: 'ServicePrincipal', displayName: sp.display_name };
-  throw directoryError('OBJECT_NOT_FOUND', `principalId '${principalId}' is not a user, group or service principal in this tenant`);
+  throw directoryError('OBJECT_NOT_FOUND', `principalId '${principalId}' is not a user in this tenant (directory roles are assigned to users)`);
+}
+
+/** Serialises changes that could remove the last enabled Global Administrator, so two cannot race past the check. */
+export async function lockGlobalAdmins(trx: Db): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext('gatehouse:global-admins'))`.execute(trx);
 }
 
 export async function createRoleAssignment(
@@ -78,7 +85,8 @@ export async function createRoleAssignment(
 
 export async function deleteRoleAssignment(deps: DirectoryDeps, actor: Actor, id: string): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
-    const row = await trx.selectFrom('role_assignments').selectAll().where('id', '=', id).executeTakeFirst();
+    await lockGlobalAdmins(trx);
+    const row = isUuid(id) ? await trx.selectFrom('role_assignments').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
     if (!row) throw directoryError('ROLE_NOT_FOUND', `No role assignment has id '${id}'`);
     await trx.deleteFrom('role_assignments').where('id', '=', id).execute();
     if (row.role_definition_id === GLOBAL_ADMINISTRATOR_ID) await assertGlobalAdminRemains(trx);
@@ -92,29 +100,34 @@ export async function deleteRoleAssignment(deps: DirectoryDeps, actor: Actor, id
 }
 
 export async function getRoleAssignment(db: Db, id: string): Promise<GraphRoleAssignment> {
-  const row = await db.selectFrom('role_assignments').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = isUuid(id) ? await db.selectFrom('role_assignments').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw directoryError('ROLE_NOT_FOUND', `No role assignment has id '${id}'`);
   return toAssignment(row);
 }
 
-export async function listRoleAssignments(db: Db, filter: { principalId?: string; roleDefinitionId?: string } = {}): Promise<GraphRoleAssignment[]> {
-  let query = db.selectFrom('role_assignments').selectAll().orderBy('created_at').orderBy('id');
-  if (filter.principalId) query = query.where('principal_id', '=', filter.principalId);
-  if (filter.roleDefinitionId) query = query.where('role_definition_id', '=', filter.roleDefinitionId);
-  return (await query.execute()).map(toAssignment);
+/** Role ids assigned to a user. */
+export async function roleIdsForUser(db: Db, userId: string): Promise<string[]> {
+  if (!isUuid(userId)) return [];
+  const rows = await db.selectFrom('role_assignments').select('role_definition_id').distinct().where('principal_id', '=', userId).execute();
+  return rows.map((r) => r.role_definition_id);
 }
 
-/** Role ids held by a user directly or through any group they are a transitive member of. */
-export async function roleIdsForUser(db: Db, userId: string): Promise<string[]> {
-  const { rows } = await sql<{ role_definition_id: string }>`
-    WITH RECURSIVE groups_of(id) AS (
-      SELECT group_id FROM group_members WHERE member_id = ${userId}
-      UNION
-      SELECT gm.group_id FROM group_members gm JOIN groups_of g ON gm.member_id = g.id
-    )
-    SELECT DISTINCT role_definition_id FROM role_assignments
-    WHERE principal_id = ${userId} OR principal_id IN (SELECT id FROM groups_of)`.execute(db);
-  return rows.map((r) => r.role_definition_id);
+/**
+ * Remove every role assignment of a principal that is being deleted, each with its own audit event (in the
+ * caller's transaction).
+ */
+export async function removeRoleAssignmentsOf(trx: Db, clock: DirectoryDeps['clock'], actor: Actor, principal: { id: string; type: string; displayName: string | null }): Promise<void> {
+  const removed = await trx.deleteFrom('role_assignments').where('principal_id', '=', principal.id).returning(['role_definition_id']).execute();
+  await appendAudit(
+    trx,
+    clock,
+    removed.map((r) => ({
+      event: 'role.assignmentDeleted' as const,
+      actor,
+      targets: [principal, { id: r.role_definition_id, type: 'Role', displayName: roleById(r.role_definition_id)?.displayName ?? null }],
+      details: { reason: `${principal.type.toLowerCase()} deleted` },
+    })),
+  );
 }
 
 /** The Graph permissions a user's roles grant them (delegated access through the portal or CLI). */

@@ -1,4 +1,4 @@
-import { newId } from '#src/core/crypto.ts';
+import { isUuid, newId } from '#src/core/crypto.ts';
 import { appendAudit, type Actor, type AuditTarget } from '#src/audit/index.ts';
 import { inTransaction } from '#src/store/index.ts';
 import { isUniqueViolation, type DirDb as Db, type DirectoryDeps } from './directory.deps.ts';
@@ -8,7 +8,7 @@ import { toGraphServicePrincipal, type CredentialRow, type GraphServicePrincipal
 import { GRAPH_APP_ID, permissionById, type Permission } from './permissions.ts';
 
 const spTarget = (row: Pick<ServicePrincipalRow, 'id' | 'display_name'>): AuditTarget => ({ id: row.id, type: 'ServicePrincipal', displayName: row.display_name });
-const isId = (v: string) => /^[0-9a-f-]{36}$/i.test(v);
+const isId = isUuid;
 
 /** Graph appRoleAssignment. */
 export interface GraphAppRoleAssignment {
@@ -40,11 +40,17 @@ export async function graphResource(db: Db): Promise<ServicePrincipalRow> {
 }
 
 /** Create the service principal of a registered application, or of the Graph-compatible API at bootstrap. */
-export async function createServicePrincipal(deps: DirectoryDeps, actor: Actor, appId: string, trx?: Db): Promise<GraphServicePrincipal> {
+export async function createServicePrincipal(
+  deps: DirectoryDeps,
+  actor: Actor,
+  appId: string,
+  trx?: Db,
+  options: { accountEnabled?: boolean } = {},
+): Promise<GraphServicePrincipal> {
   let row: ServicePrincipalRow | undefined;
   const work = async (tx: Db): Promise<void> => {
     const displayName = appId === GRAPH_APP_ID ? 'Microsoft Graph' : (await getApplicationRow(tx, appId)).display_name;
-    row = { id: newId(), app_id: appId, display_name: displayName, account_enabled: true, service_principal_type: 'Application', created_at: deps.clock.now() };
+    row = { id: newId(), app_id: appId, display_name: displayName, account_enabled: options.accountEnabled ?? true, service_principal_type: 'Application', created_at: deps.clock.now() };
     await tx.insertInto('service_principals').values(row).execute();
     await appendAudit(tx, deps.clock, { event: 'servicePrincipal.created', actor, targets: [spTarget(row)] });
   };
@@ -74,7 +80,6 @@ export async function deleteServicePrincipal(deps: DirectoryDeps, actor: Actor, 
   await inTransaction(deps.db, async (trx) => {
     const row = await getServicePrincipalRow(trx, id);
     if (row.app_id === GRAPH_APP_ID) throw directoryError('INVALID_VALUE', 'The Microsoft Graph service principal is built in and cannot be deleted');
-    await trx.deleteFrom('role_assignments').where('principal_id', '=', row.id).execute();
     await trx.deleteFrom('service_principals').where('id', '=', row.id).execute();
     await appendAudit(trx, deps.clock, { event: 'servicePrincipal.deleted', actor, targets: [spTarget(row)] });
   });

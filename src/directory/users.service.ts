@@ -1,5 +1,6 @@
 import { changedProperties } from '#src/core/diff.ts';
-import { newId } from '#src/core/crypto.ts';
+import { AppError } from '#src/core/errors.ts';
+import { isUuid, newId } from '#src/core/crypto.ts';
 import { hashPassword, passwordProblem } from '#src/core/password.ts';
 import { appendAudit, type Actor } from '#src/audit/index.ts';
 import { inTransaction } from '#src/store/index.ts';
@@ -7,7 +8,7 @@ import { isUniqueViolation, type DirDb as Db, type DirectoryDeps } from './direc
 import { directoryError } from './directory.errors.ts';
 import { verifiedDomains } from './tenant.service.ts';
 import { toGraphUser, userWritable, type GraphUser, type UserPatch, type UserRow } from './users.shape.ts';
-import { assertNotLastGlobalAdmin } from './roles.service.ts';
+import { assertNotLastGlobalAdmin, lockGlobalAdmins, removeRoleAssignmentsOf } from './roles.service.ts';
 
 export interface CreateUserInput {
   displayName: string;
@@ -102,7 +103,7 @@ export async function createUser(deps: DirectoryDeps, actor: Actor, input: Creat
 
 /** A user row by id or userPrincipalName (case-insensitive), or undefined. */
 export async function findUserRow(db: Db, idOrUpn: string): Promise<UserRow | undefined> {
-  const isId = /^[0-9a-f-]{36}$/i.test(idOrUpn);
+  const isId = isUuid(idOrUpn);
   const query = db.selectFrom('users').selectAll();
   const row = isId
     ? await query.where('id', '=', idOrUpn).executeTakeFirst()
@@ -116,12 +117,30 @@ export async function getUserRow(db: Db, idOrUpn: string): Promise<UserRow> {
   return row;
 }
 
+/**
+ * Whether the caller may change users who hold a directory role. Like Entra, a User Administrator (or an app with
+ * User.ReadWrite.All) cannot disable, delete, rename or sign out an administrator; that takes the right to manage
+ * roles. System callers (bootstrap, sign-in) may.
+ */
+export interface ManageOptions {
+  mayManagePrivileged?: boolean;
+}
+
+async function assertMayManage(db: Db, user: UserRow, options: ManageOptions): Promise<void> {
+  if (options.mayManagePrivileged !== false) return;
+  const held = await db.selectFrom('role_assignments').select('role_definition_id').where('principal_id', '=', user.id).executeTakeFirst();
+  if (held) {
+    throw new AppError('FORBIDDEN', 403, `${user.user_principal_name} holds a directory role: changing this user requires the permission RoleManagement.ReadWrite.Directory.`);
+  }
+}
+
 /** Apply a partial update; modifiedProperties in the audit event name each change. */
-export async function updateUser(deps: DirectoryDeps, actor: Actor, idOrUpn: string, patch: UserPatch): Promise<void> {
+export async function updateUser(deps: DirectoryDeps, actor: Actor, idOrUpn: string, patch: UserPatch, options: ManageOptions = {}): Promise<void> {
   if (patch.userPrincipalName !== undefined) await checkUpn(deps.db, patch.userPrincipalName);
   try {
     await inTransaction(deps.db, async (trx) => {
       const before = await trx.selectFrom('users').selectAll().where('id', '=', (await getUserRow(trx, idOrUpn)).id).forUpdate().executeTakeFirstOrThrow() as UserRow;
+      await assertMayManage(trx, before, options);
       const changes = changedProperties(toGraphUser(before) as unknown as Record<string, unknown>, patch);
       if (changes.length === 0) return;
       const values: Record<string, unknown> = {};
@@ -129,7 +148,15 @@ export async function updateUser(deps: DirectoryDeps, actor: Actor, idOrUpn: str
         const value = (patch as Record<string, unknown>)[prop];
         if (value !== undefined) values[column] = value;
       }
-      if (patch.accountEnabled === false && before.account_enabled) await assertNotLastGlobalAdmin(trx, before.id);
+      if (patch.userPrincipalName !== undefined) {
+        // The local sign-in identity follows the userPrincipalName.
+        const identities = before.identities.map((i) => (i.signInType === 'userPrincipalName' ? { ...i, issuerAssignedId: patch.userPrincipalName as string } : i));
+        values.identities = JSON.stringify(identities);
+      }
+      if (patch.accountEnabled === false && before.account_enabled) {
+        await lockGlobalAdmins(trx);
+        await assertNotLastGlobalAdmin(trx, before.id);
+      }
       await trx.updateTable('users').set(values).where('id', '=', before.id).execute();
       await appendAudit(trx, deps.clock, { event: 'user.updated', actor, targets: [{ ...userTarget(before), modifiedProperties: changes }] });
     });
@@ -140,12 +167,14 @@ export async function updateUser(deps: DirectoryDeps, actor: Actor, idOrUpn: str
 }
 
 /** Delete a user with their memberships, ownerships, sponsorships and role assignments. */
-export async function deleteUser(deps: DirectoryDeps, actor: Actor, idOrUpn: string): Promise<void> {
+export async function deleteUser(deps: DirectoryDeps, actor: Actor, idOrUpn: string, options: ManageOptions = {}): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
+    await lockGlobalAdmins(trx);
     const row = await getUserRow(trx, idOrUpn);
+    await assertMayManage(trx, row, options);
     await assertNotLastGlobalAdmin(trx, row.id);
     await trx.deleteFrom('group_members').where('member_id', '=', row.id).execute();
-    await trx.deleteFrom('role_assignments').where('principal_id', '=', row.id).execute();
+    await removeRoleAssignmentsOf(trx, deps.clock, actor, { id: row.id, type: 'User', displayName: row.display_name });
     await trx.deleteFrom('users').where('id', '=', row.id).execute();
     await appendAudit(trx, deps.clock, { event: 'user.deleted', actor, targets: [userTarget(row)] });
   });
@@ -174,9 +203,10 @@ export async function recordSignIn(db: Db, userId: string, at: Date, interactive
 }
 
 /** Graph's revokeSignInSessions: every session and refresh token issued before now stops working. */
-export async function revokeSignInSessions(deps: DirectoryDeps, actor: Actor, idOrUpn: string): Promise<void> {
+export async function revokeSignInSessions(deps: DirectoryDeps, actor: Actor, idOrUpn: string, options: ManageOptions = {}): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const row = await getUserRow(trx, idOrUpn);
+    await assertMayManage(trx, row, options);
     await trx.updateTable('users').set({ sign_in_sessions_valid_from: deps.clock.now() }).where('id', '=', row.id).execute();
     await appendAudit(trx, deps.clock, { event: 'user.sessionsRevoked', actor, targets: [userTarget(row)] });
   });

@@ -26,7 +26,8 @@ export async function buildApp(deps: HttpDeps): Promise<App> {
     loggerInstance: deps.logger,
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
-    trustProxy: deps.config.trustProxy,
+    // A hop count: Fastify (proxy-addr) trusts that many proxies from the right (its types omit numbers).
+    trustProxy: (deps.config.trustProxy > 0 ? deps.config.trustProxy : false) as boolean,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true } },
     schemaErrorFormatter: formatValidationErrors,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
@@ -84,6 +85,12 @@ export async function buildApp(deps: HttpDeps): Promise<App> {
     },
   });
   registerAuthorization(app, deps.authenticator, deps.sessionCookie.name);
+  // PostgreSQL text cannot hold U+0000: refuse it in any input once, here, rather than fail deep inside a query.
+  app.addHook('preValidation', async (request) => {
+    if (request.url.includes('%00') || containsNul(request.body) || containsNul(request.params)) {
+      throw new AppError('BAD_REQUEST', 400, 'The request contains a NUL character (U+0000), which is not allowed in any value.');
+    }
+  });
   await app.register(swaggerUi, { routePrefix: PUBLIC_DOCS_PREFIX, staticCSP: true, uiConfig: { docExpansion: 'list' } });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply, deps.clock));
   app.setNotFoundHandler((request, reply) => notFound(request, reply, deps));
@@ -95,6 +102,13 @@ export async function buildApp(deps: HttpDeps): Promise<App> {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: false, cacheControl: false });
   }
   return app;
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v));
+  return false;
 }
 
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, clock: Clock): void {

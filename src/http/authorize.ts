@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { App } from './types.ts';
 import { AppError, forbidden, unauthenticated } from '#src/core/errors.ts';
-import { constantTimeEqual } from '#src/core/crypto.ts';
+import { csrfTokenMatches } from '#src/auth/index.ts';
 import { actorOf, type Authenticator, type Principal, type RouteAuth } from './principal.ts';
 import type { Actor } from '#src/audit/index.ts';
 
@@ -44,7 +44,8 @@ export function registerAuthorization(app: App, authenticator: Authenticator, co
     throw new Error(`route ${route.method} ${route.url} declares no config.auth: every route must say who may call it`);
   });
 
-  app.addHook('preHandler', async (request) => {
+  // onRequest: before the body is read or validated, so anonymous callers learn nothing from schema errors.
+  app.addHook('onRequest', async (request) => {
     // Unmatched URLs reach the not-found handler, which serves the UI's index page or a Graph 404.
     if (request.is404) return;
     const rule = request.routeOptions.config.auth;
@@ -52,7 +53,7 @@ export function registerAuthorization(app: App, authenticator: Authenticator, co
     if (rule === 'public') return;
     request.principal = await identify(request, authenticator, rule === 'session', cookieName);
     if (!request.principal) throw unauthenticated('Access token is empty. Send an OAuth bearer token in the Authorization header, or sign in to the portal.');
-    if (rule === 'session' || rule === 'authenticated') return;
+    if (rule === 'session') return;
     const held = request.principal.permissions;
     if (!rule.anyOf.some((p) => held.has(p))) {
       throw forbidden(`Insufficient privileges to complete the operation. Requires one of these permissions: ${rule.anyOf.join(', ')}.`);
@@ -73,7 +74,7 @@ async function identify(request: FastifyRequest, authenticator: Authenticator, s
   if (!session) return undefined;
   if (!SAFE_METHODS.has(request.method)) {
     const presented = request.headers['x-csrf-token'];
-    if (typeof presented !== 'string' || !constantTimeEqual(presented, session.csrfToken)) {
+    if (typeof presented !== 'string' || !csrfTokenMatches(session, presented)) {
       throw forbidden('Missing or wrong X-CSRF-Token header for a cookie-authenticated change.');
     }
   }

@@ -18,7 +18,7 @@ export interface Authenticator {
  * `public` (no caller needed), `session` (a portal session, no particular permission), or a list of permissions
  * of which the caller needs any one.
  */
-export type RouteAuth = 'public' | 'session' | 'authenticated' | { anyOf: readonly string[] };
+export type RouteAuth = 'public' | 'session' | { anyOf: readonly string[] };
 
 export function actorOf(principal: Principal, ipAddress: string | null): Actor {
   return principal.kind === 'user'

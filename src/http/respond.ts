@@ -17,7 +17,8 @@ export function project<T extends object>(entity: T, select: readonly string[] |
 /** The object id at the end of an `@odata.id` reference such as https://host/v1.0/directoryObjects/{id}. */
 export function refId(odataId: string): string {
   const match = /\/(?:directoryObjects|users|groups|servicePrincipals)\/([^/?#]+)\/?$/.exec(odataId) ?? /^([^/]+)$/.exec(odataId);
-  const id = match?.[1] ? decodeURIComponent(match[1]) : '';
+  // Ids are plain GUIDs: nothing to percent-decode, and a malformed escape must not throw.
+  const id = match?.[1] ?? '';
   if (!isUuid(id)) {
     throw badRequest(`Invalid @odata.id '${odataId}': expected a URL ending in /directoryObjects/{id}`);
   }

@@ -25,10 +25,10 @@ export interface PortalUser {
 
 /** What the portal's session routes need from the auth module (wired in src/main.ts). */
 export interface PortalDeps {
-  signIn(input: { userName: string; password: string; newPassword?: string; ipAddress: string; userAgent: string | null }): Promise<{ cookieValue: string; csrfToken: string; user: PortalUser; maxAgeSeconds: number }>;
+  signIn(input: { userName: string; password: string; newPassword?: string; previousCookieValue?: string; ipAddress: string; userAgent: string | null }): Promise<{ cookieValue: string; csrfToken: string; user: PortalUser; maxAgeSeconds: number }>;
   signOut(cookieValue: string, ipAddress: string): Promise<void>;
   current(cookieValue: string): Promise<{ user: PortalUser; csrfToken: string } | undefined>;
-  setPassword(token: string, password: string): Promise<void>;
+  setPassword(token: string, password: string, ipAddress: string): Promise<void>;
   roles(userId: string): Promise<{ id: string; displayName: string }[]>;
 }
 

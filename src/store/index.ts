@@ -6,8 +6,8 @@ export { migrateToLatest } from './migrate.ts';
 export { inTransaction } from './transaction.ts';
 /** Cross-node events (LISTEN/NOTIFY). */
 export { createEventBus, RECONNECTED_TOPIC, type EventBus, type BusEvent } from './events.ts';
-/** Run a scheduled job on at most one node at a time (advisory lock). */
-export { runIfLeader } from './leader.ts';
+/** Run a scheduled job on at most one node at a time (advisory lock); a readiness ping. */
+export { runIfLeader, ping } from './leader.ts';
 /** The bundled PostgreSQL process manager. */
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
 /** OData for list routes: translate `$filter` to SQL through a resource's field map. */

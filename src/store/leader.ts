@@ -1,6 +1,11 @@
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
 
+/** A cheap round trip, for readiness checks. */
+export async function ping(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db);
+}
+
 /**
  * Scheduled work runs on one node at a time: `runIfLeader` takes a session-level PostgreSQL advisory lock named
  * after the job on one pooled connection, runs the job, and releases it. A node that cannot take the lock skips

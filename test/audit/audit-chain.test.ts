@@ -88,7 +88,9 @@ describeEachBackend('audit hash chain', (ctx) => {
       ],
       /event 7/,
     ],
-    ['index column edit', [`UPDATE audit_events SET category = 'Other' WHERE seq = 2`], /disagree/],
+    ['an edited filter column', [`UPDATE audit_events SET category = 'Other' WHERE seq = 2`], /event 2 was modified/],
+    ['a moved timestamp', [`UPDATE audit_events SET activity_at = activity_at - interval '1 day' WHERE seq = 3`], /event 3 was modified/],
+    ['a removed target', [`UPDATE audit_events SET target_ids = '{}' WHERE seq = 5`], /event 5 was modified/],
   ];
   for (const [name, statements, message] of tamper) {
     it(`detects ${name} and names the first broken link`, async () => {

@@ -85,7 +85,7 @@ describe('gatehouse CLI', () => {
 
   before(async () => {
     gh = await startTestGatehouse();
-    admin = await gh.registerApp(['User.ReadWrite.All', 'Group.ReadWrite.All', 'Application.ReadWrite.All']);
+    admin = await gh.registerApp(['User.ReadWrite.All', 'Group.ReadWrite.All', 'Application.ReadWrite.All', 'RoleManagement.ReadWrite.Directory']);
     workDir = await mkdtemp(path.join(os.tmpdir(), 'ghcli-'));
   });
   after(async () => {

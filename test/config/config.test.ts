@@ -38,7 +38,7 @@ describe('configuration', () => {
     ['non-integer port', { GATEHOUSE_HTTP_PORT: '80x' }, /httpPort \(GATEHOUSE_HTTP_PORT\).*integer/],
     ['port out of range', { GATEHOUSE_HTTP_PORT: '70000' }, /httpPort.*<= 65535/],
     ['unknown enum value', { GATEHOUSE_LOG_LEVEL: 'loud' }, /logLevel.*one of/],
-    ['bad boolean', { GATEHOUSE_TRUST_PROXY: 'maybe' }, /trustProxy.*true or false/],
+    ['non-numeric proxy hops', { GATEHOUSE_TRUST_PROXY: 'true' }, /trustProxy.*integer/],
     ['non-postgres database url', { DATABASE_URL: 'mysql://x' }, /databaseUrl.*postgres/],
     ['public url with trailing slash', { GATEHOUSE_PUBLIC_URL: 'https://gh.example.com/' }, /publicUrl.*slash/],
     ['tls cert without key', { GATEHOUSE_TLS_CERT_FILE: '/x.pem' }, /tlsCertFile.*together/],

@@ -80,14 +80,30 @@ describeEachBackend(
       assert.deepEqual(await listMemberOf(ctx.db, alice.id), []);
     });
 
-    it('grants role permissions through group membership', async () => {
+    it('grants a role\'s permissions to the user it is assigned to, and refuses roles for groups', async () => {
       const bob = await createUser(deps, system, { displayName: 'Bob', userPrincipalName: 'bob@contoso.test' });
       assert.equal((await permissionsForUser(ctx.db, bob.id)).size, 0);
       const admins = await createGroup(deps, system, { displayName: 'Helpdesk', mailNickname: 'helpdesk', mailEnabled: false, securityEnabled: true, memberIds: [bob.id] });
-      await createRoleAssignment(deps, system, { principalId: admins.id, roleDefinitionId: 'fe930be7-5e62-47db-91af-98c3a49a38b1' });
+      // A group holding a role would let whoever manages its members hand out that role.
+      await assert.rejects(createRoleAssignment(deps, system, { principalId: admins.id, roleDefinitionId: 'fe930be7-5e62-47db-91af-98c3a49a38b1' }), /not a user/);
+      await createRoleAssignment(deps, system, { principalId: bob.id, roleDefinitionId: 'fe930be7-5e62-47db-91af-98c3a49a38b1' });
       const granted = await permissionsForUser(ctx.db, bob.id);
       assert.ok(granted.has('User.ReadWrite.All') && granted.has('User.Read.All'));
       assert.ok(!granted.has('RoleManagement.ReadWrite.Directory'));
+    });
+
+    it('refuses a User Administrator changing an administrator, but not a Global Administrator', async () => {
+      await assert.rejects(updateUser(deps, system, adminId, { jobTitle: 'x' }, { mayManagePrivileged: false }), /holds a directory role/);
+      await assert.rejects(deleteUser(deps, system, adminId, { mayManagePrivileged: false }), /RoleManagement\.ReadWrite\.Directory/);
+      await updateUser(deps, system, adminId, { jobTitle: 'Owner' }, { mayManagePrivileged: true });
+    });
+
+    it('audits role assignments removed with a deleted user', async () => {
+      const temp = await createUser(deps, system, { displayName: 'Temp admin', userPrincipalName: 'temp@contoso.test' });
+      await createRoleAssignment(deps, system, { principalId: temp.id, roleDefinitionId: '5d6b6bb7-de71-4623-b4af-96380a352509' });
+      const before = await auditCount('Remove member from role');
+      await deleteUser(deps, system, temp.id);
+      assert.equal(await auditCount('Remove member from role'), before + 1);
     });
 
     it('never leaves the tenant without an enabled Global Administrator', async () => {

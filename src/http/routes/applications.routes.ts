@@ -16,6 +16,7 @@ import {
   updateApplication,
   updateServicePrincipal,
 } from '#src/directory/index.ts';
+import { badRequest } from '#src/core/errors.ts';
 import type { App, HttpDeps } from '../types.ts';
 import { contextUrl } from '../respond.ts';
 import { collectionOf, errorResponses, IdParam, IdRefParams } from '../schemas/common.ts';
@@ -36,7 +37,9 @@ import { listRoute } from '../collection.ts';
 
 const READ = { anyOf: ['Application.ReadWrite.All', 'Directory.Read.All'] };
 const WRITE = { anyOf: ['Application.ReadWrite.All'] };
-const GRANT = { anyOf: ['Application.ReadWrite.All', 'RoleManagement.ReadWrite.Directory'] };
+// Granting application permissions is granting privilege (an app could grant itself RoleManagement.*): it takes
+// the right to manage roles, not merely to manage applications (Entra: AppRoleAssignment.ReadWrite.All).
+const GRANT = { anyOf: ['RoleManagement.ReadWrite.Directory'] };
 
 export function applicationRoutes(app: App, deps: HttpDeps): void {
   const dir = { db: deps.db, clock: deps.clock };
@@ -76,10 +79,9 @@ export function applicationRoutes(app: App, deps: HttpDeps): void {
     listRoute(deps.config.publicUrl, request, 'servicePrincipals', (odata) => listServicePrincipals(deps.db, odata)),
   );
   app.post('/v1.0/servicePrincipals', { config: { auth: WRITE }, schema: { tags: spTags, summary: 'Create the service principal of an application', body: CreateServicePrincipalBody, response: { 201: ServicePrincipal, ...errorResponses } } }, async (request, reply) => {
-    const sp = await createServicePrincipal(dir, request.actor(), request.body.appId);
-    if (request.body.accountEnabled === false) await updateServicePrincipal(dir, request.actor(), sp.id, { accountEnabled: false });
+    const sp = await createServicePrincipal(dir, request.actor(), request.body.appId, undefined, { accountEnabled: request.body.accountEnabled ?? true });
     reply.status(201);
-    return { '@odata.context': contextUrl(deps.config.publicUrl, 'servicePrincipals/$entity'), ...sp, accountEnabled: request.body.accountEnabled ?? true };
+    return { '@odata.context': contextUrl(deps.config.publicUrl, 'servicePrincipals/$entity'), ...sp };
   });
   app.get('/v1.0/servicePrincipals/:id', { config: { auth: READ }, schema: { tags: spTags, summary: 'Get a service principal', params: IdParam, response: { 200: ServicePrincipal, ...errorResponses } } }, async (request) =>
     getServicePrincipal(deps.db, request.params.id),
@@ -96,7 +98,9 @@ export function applicationRoutes(app: App, deps: HttpDeps): void {
     value: await listAppRoleAssignments(deps.db, request.params.id),
   }));
   app.post('/v1.0/servicePrincipals/:id/appRoleAssignments', { config: { auth: GRANT }, schema: { tags: spTags, summary: 'Grant an application permission', params: IdParam, body: CreateAppRoleAssignmentBody, response: { 201: AppRoleAssignment, ...errorResponses } } }, async (request, reply) => {
-    const assignment = await grantAppRole(dir, request.actor(), { principalId: request.params.id, resourceId: request.body.resourceId, appRoleId: request.body.appRoleId });
+    const principal = await getServicePrincipal(deps.db, request.params.id);
+    if (request.body.principalId.toLowerCase() !== principal.id) throw badRequest(`principalId must be the id in the URL (${principal.id})`);
+    const assignment = await grantAppRole(dir, request.actor(), { principalId: principal.id, resourceId: request.body.resourceId, appRoleId: request.body.appRoleId });
     reply.status(201);
     return assignment;
   });

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import { Type } from 'typebox';
+import { ping } from '#src/store/index.ts';
 import type { App, RouteDeps } from '../types.ts';
 
 /** Liveness, readiness and Prometheus metrics: unauthenticated, for load balancers and monitoring. */
@@ -13,7 +13,7 @@ export function healthRoutes(app: App, deps: RouteDeps): void {
     async (_request, reply) => {
       if (!deps.isReady()) return reply.status(503).send({ status: 'unavailable', reason: 'starting or shutting down' });
       try {
-        await sql`SELECT 1`.execute(deps.db);
+        await ping(deps.db);
       } catch {
         return reply.status(503).send({ status: 'unavailable', reason: 'database unreachable' });
       }

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { constantTimeEqual } from '#src/core/crypto.ts';
 import { forbidden } from '#src/core/errors.ts';
+import { escapeHtml, INTERACTION_PATH } from '#src/auth/index.ts';
 import type { App, HttpDeps, OAuthMount, PortalUser } from '../types.ts';
 
 /**
@@ -12,10 +13,8 @@ import type { App, HttpDeps, OAuthMount, PortalUser } from '../types.ts';
  * the user approves or declines with a CSRF-protected form. Asked on every authorization, so an expired or revoked
  * portal session never approves a token.
  */
-export const INTERACTION_PREFIX = '/oauth2/interaction';
+const INTERACTION_PREFIX = INTERACTION_PATH;
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
 
 // The approval form posts here; the redirect chain that follows ends at the CLI's loopback listener.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:* http://localhost:* http://[::1]:*; frame-ancestors 'none'; base-uri 'none'";
@@ -56,12 +55,8 @@ export function oauthInteractionRoutes(app: App, deps: HttpDeps): void {
       reply.header('content-security-policy', CSP).header('cache-control', 'no-store');
       const current = await session(request);
       if (!current) return toSignIn(request, reply);
+      // Device code or browser sign-in alike: the user sees which account and which app before approving.
       const view = await oauth.getInteraction(request.raw, reply.raw);
-      if (view.flow === 'device_code') {
-        // The user already typed and confirmed the device's code on the provider's page while signed in.
-        const { redirectTo } = await oauth.finishInteraction(request.raw, reply.raw, { userId: current.user.id, ipAddress: request.ip });
-        return reply.redirect(redirectTo, 303);
-      }
       return reply.type('text/html; charset=utf-8').send(approvalPage(view, current.user, current.csrfToken));
     });
 

@@ -35,7 +35,14 @@ export function portalRoutes(app: App, deps: HttpDeps): void {
       },
     },
     async (request, reply) => {
-      const result = await deps.portal.signIn({ ...request.body, ipAddress: request.ip, userAgent: request.headers['user-agent'] ?? null });
+      const previous = request.cookies[cookieName];
+      const result = await deps.portal.signIn({
+        ...request.body,
+        ipAddress: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+        // A session the browser already had ends: every sign-in gets a new id (no fixation).
+        ...(previous ? { previousCookieValue: previous } : {}),
+      });
       reply.setCookie(cookieName, result.cookieValue, { httpOnly: true, sameSite: cookie.sameSite, secure: cookie.secure, path: '/', maxAge: result.maxAgeSeconds });
       return { user: result.user, csrfToken: result.csrfToken, roles: await deps.portal.roles(result.user.id) };
     },
@@ -49,9 +56,10 @@ export function portalRoutes(app: App, deps: HttpDeps): void {
   });
 
   app.delete('/portal/api/session', { config: { auth: 'session' }, schema: { tags, summary: 'Sign out', response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
-    const cookie = readCookie(request.cookies);
-    if (cookie) await deps.portal.signOut(cookie, request.ip);
-    reply.clearCookie(cookieName, { path: '/' });
+    const value = readCookie(request.cookies);
+    if (value) await deps.portal.signOut(value, request.ip);
+    // Browsers ignore clearing a __Host- cookie unless the attributes match the ones it was set with.
+    reply.clearCookie(cookieName, { path: '/', secure: cookie.secure, httpOnly: true, sameSite: cookie.sameSite });
     return reply.status(204).send(null);
   });
 
@@ -67,7 +75,7 @@ export function portalRoutes(app: App, deps: HttpDeps): void {
       },
     },
     async (request, reply) => {
-      await deps.portal.setPassword(request.body.token, request.body.password);
+      await deps.portal.setPassword(request.body.token, request.body.password, request.ip);
       return reply.status(204).send(null);
     },
   );

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   createUser,
@@ -23,6 +24,8 @@ import { listRoute } from '../collection.ts';
 const READ = { anyOf: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All'] };
 const WRITE = { anyOf: ['User.ReadWrite.All'] };
 const tags = ['users'];
+/** Administrators (users holding a role) can only be changed by callers who may manage roles. */
+const manage = (request: FastifyRequest) => ({ mayManagePrivileged: request.principal?.permissions.has('RoleManagement.ReadWrite.Directory') ?? false });
 
 export function userRoutes(app: App, deps: HttpDeps): void {
   const dir = { db: deps.db, clock: deps.clock };
@@ -65,7 +68,7 @@ export function userRoutes(app: App, deps: HttpDeps): void {
     { config: { auth: WRITE }, schema: { tags, summary: 'Update user', params: IdParam, body: UpdateUserBody, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const { '@odata.type': _ignored, ...patch } = request.body;
-      await updateUser(dir, request.actor(), request.params.id, patch);
+      await updateUser(dir, request.actor(), request.params.id, patch, manage(request));
       return reply.status(204).send(null);
     },
   );
@@ -74,7 +77,7 @@ export function userRoutes(app: App, deps: HttpDeps): void {
     '/v1.0/users/:id',
     { config: { auth: WRITE }, schema: { tags, summary: 'Delete user', params: IdParam, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
-      await deleteUser(dir, request.actor(), request.params.id);
+      await deleteUser(dir, request.actor(), request.params.id, manage(request));
       return reply.status(204).send(null);
     },
   );
@@ -95,7 +98,7 @@ export function userRoutes(app: App, deps: HttpDeps): void {
     '/v1.0/users/:id/revokeSignInSessions',
     { config: { auth: WRITE }, schema: { tags, summary: 'Revoke all sign-in sessions and refresh tokens', params: IdParam, response: { 200: Type.Object({ value: Type.Boolean() }), ...errorResponses } } },
     async (request) => {
-      await revokeSignInSessions(dir, request.actor(), request.params.id);
+      await revokeSignInSessions(dir, request.actor(), request.params.id, manage(request));
       return { value: true };
     },
   );

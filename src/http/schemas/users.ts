@@ -74,7 +74,7 @@ export const UpdateUserBody = Type.Object(
     ...writable,
     accountEnabled: Type.Optional(Type.Boolean()),
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-    mailNickname: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    mailNickname: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9._%+'#-]+$" })),
     userPrincipalName: Type.Optional(Type.String({ minLength: 3, maxLength: 113 })),
   },
   { additionalProperties: false, minProperties: 1 },
