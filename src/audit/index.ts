@@ -1,5 +1,5 @@
 /** Append events to the hash-chained audit log inside the caller's transaction. */
-export { appendAudit, chainHash, toDirectoryAudit, GENESIS_HASH, AUDIT_CHAINS, type AuditInput } from './audit.service.ts';
+export { appendAudit, insertAuditRows, chainHash, toDirectoryAudit, GENESIS_HASH, AUDIT_CHAINS, type AuditInput, type AuditRow } from './audit.service.ts';
 /** Recompute the chain and report the first broken link. */
 export { verifyAuditChain, verifyAuditChainInProcess, formatCheckpoint, parseCheckpoint, type VerifyResult, type VerifyOptions, type ChainHead } from './audit.verify.ts';
 /** The typed registry of audit event codes. */
