@@ -50,10 +50,13 @@ function describe(problem: Problem, chain: number, seq: number, prevSeq: number)
   }
 }
 
-/** The same line as `chainedLine` (audit.service.ts), built in SQL from the stored columns. */
-const CHAINED_LINE = sql<string>`chain::text || ':' || seq::text || '|' || id::text || '|' || (extract(epoch FROM activity_at) * 1000)::bigint::text
-  || '|' || code || '|' || category || '|' || activity_display_name || '|' || result || '|' || coalesce(initiated_by_id::text, '')
-  || '|' || pg_catalog.array_to_string(target_ids, ',') || '|' || coalesce(correlation_id::text, '')`;
+/**
+ * The hash input of `chainHash` (audit.service.ts) built in SQL from the stored columns. One concat() call (NULL
+ * counts as empty, like `?? ''` in TypeScript) is twice as fast as a chain of || operators.
+ */
+const HASH_INPUT = sql<string>`concat(prev_hash, E'\n', chain, ':', seq, '|', id, '|', (date_part('epoch', activity_at) * 1000)::bigint, '|',
+  code, '|', category, '|', activity_display_name, '|', result, '|', initiated_by_id, '|', pg_catalog.array_to_string(target_ids, ','), '|',
+  correlation_id, E'\n', data)`;
 
 interface Finding {
   chain: number;
@@ -67,8 +70,10 @@ interface Finding {
 async function firstModified(db: Db): Promise<Finding | undefined> {
   const { rows } = await sql<Finding>`
     SELECT chain, seq, id, 'hash' AS problem, NULL::bigint AS prev_seq FROM audit_events
-    WHERE encode(pg_catalog.sha256(pg_catalog.convert_to(prev_hash || E'\n' || ${CHAINED_LINE} || E'\n' || data, 'UTF8')), 'hex') <> hash
-    ORDER BY chain, seq LIMIT 1`.execute(db);
+    WHERE pg_catalog.sha256(pg_catalog.convert_to(${HASH_INPUT}, 'UTF8')) <> pg_catalog.decode(hash, 'hex')
+    -- "+ 0" keeps the planner from walking the primary key in order (random heap reads): a parallel sequential
+    -- scan then sorts the few findings.
+    ORDER BY chain + 0, seq + 0 LIMIT 1`.execute(db);
   return rows[0];
 }
 
