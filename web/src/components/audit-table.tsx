@@ -25,7 +25,7 @@ function ResultBadge({ result }: { result: string | null }) {
   if (!result) return null;
   const color = result === 'success' ? 'green' : result === 'failure' ? 'red' : 'gray';
   return (
-    <Badge variant="light" color={color}>
+    <Badge variant="light" color={color} styles={{ root: { flexShrink: 0 }, label: { overflow: "visible", textOverflow: "clip" } }}>
       {result}
     </Badge>
   );
