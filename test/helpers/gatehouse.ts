@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { loadConfig, type OptionKey } from '#src/config/index.ts';
 import { createLogger } from '#src/core/logger.ts';
 import { startGatehouse, type RunningGatehouse } from '#src/main.ts';
@@ -40,6 +41,8 @@ export interface TestGatehouseOptions {
   shareDatabaseOf?: TestGatehouse;
   /** Serve HTTPS with a fresh self-signed certificate for localhost. */
   tls?: boolean;
+  /** Where the node logs (default: nowhere). */
+  logger?: Logger;
 }
 
 export async function startTestGatehouse(
@@ -68,7 +71,7 @@ export async function startTestGatehouse(
     cwd: dataDir,
     overrides: { dataDir, databaseUrl: connectionString, httpHost: '127.0.0.1', httpPort: port, publicUrl: url, logLevel: 'silent', environment: 'development', ...tlsFiles, ...overrides },
   });
-  const gatehouse = await startGatehouse(config, { logger: createLogger('silent'), announce: () => undefined });
+  const gatehouse = await startGatehouse(config, { logger: options.logger ?? createLogger('silent'), announce: () => undefined });
   const deps = { db: gatehouse.database.db, clock: systemClock };
   const system = { kind: 'system' } as const;
 
