@@ -71,7 +71,14 @@ export async function startTestGatehouse(
     cwd: dataDir,
     overrides: { dataDir, databaseUrl: connectionString, httpHost: '127.0.0.1', httpPort: port, publicUrl: url, logLevel: 'silent', environment: 'development', ...tlsFiles, ...overrides },
   });
-  const gatehouse = await startGatehouse(config, { logger: options.logger ?? createLogger('silent'), announce: () => undefined });
+  let gatehouse: RunningGatehouse;
+  try {
+    gatehouse = await startGatehouse(config, { logger: options.logger ?? createLogger('silent'), announce: () => undefined });
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    if (!options.shareDatabaseOf) await database.drop();
+    throw error;
+  }
   const deps = { db: gatehouse.database.db, clock: systemClock };
   const system = { kind: 'system' } as const;
 

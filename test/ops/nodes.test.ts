@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
@@ -65,6 +65,7 @@ describe('running nodes', () => {
       }
     } finally {
       await first.database.drop();
+      await rm(first.dataDir, { recursive: true, force: true });
     }
   });
 
@@ -102,5 +103,6 @@ describe('running nodes', () => {
     assert.match(response, /^HTTP\/1\.1 401/, `the in-flight request got its answer: ${response.slice(0, 80)}`);
     await assert.rejects(fetch(`${node.url}/healthz`));
     await node.database.drop();
+    await rm(node.dataDir, { recursive: true, force: true });
   });
 });
