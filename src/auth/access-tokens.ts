@@ -2,7 +2,7 @@ import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet,
 import type { Clock } from '#src/core/clock.ts';
 import { isUuid } from '#src/core/crypto.ts';
 import { unauthenticated, type AppError } from '#src/core/errors.ts';
-import { expandPermissions, findClient, findUserRow, permissionsForUser, type DirDb, type Permission } from '#src/directory/index.ts';
+import { appGrants, expandPermissions, findUserRow, permissionsForUser, type DirDb, type Permission } from '#src/directory/index.ts';
 import type { Db } from '#src/store/index.ts';
 import type { AuthDb } from './auth.tables.ts';
 import { loadPublicJwks } from './keys.service.ts';
@@ -99,8 +99,8 @@ export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps): Access
   const appPrincipal = async (claims: JWTPayload): Promise<Principal> => {
     const appId = claims.azp;
     if (typeof appId !== 'string') throw unauthenticated('The access token names no application.');
-    const client = await findClient(db, appId);
-    if (!client || !client.servicePrincipalId || client.servicePrincipalId !== claims.oid) {
+    const client = await appGrants(db, appId);
+    if (!client || client.servicePrincipalId !== claims.oid) {
       throw unauthenticated('The application of this access token no longer exists in this tenant.');
     }
     if (!client.enabled) throw unauthenticated('The service principal of this application is disabled.');

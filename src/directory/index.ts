@@ -85,6 +85,8 @@ export {
   revokeAppRole,
   listAppRoleAssignments,
   findClient,
+  appGrants,
+  type AppGrants,
   type ClientRecord,
   type GraphAppRoleAssignment,
 } from './service-principals.service.ts';

@@ -154,6 +154,38 @@ export async function listAppRoleAssignments(db: Db, principalId: string): Promi
   return rows.map((r) => toAssignment(r, principal.display_name, 'Microsoft Graph'));
 }
 
+/** What each API request needs to know about the calling application: no credentials, one query. */
+export interface AppGrants {
+  appId: string;
+  servicePrincipalId: string;
+  displayName: string;
+  enabled: boolean;
+  permissions: Permission[];
+}
+
+/**
+ * The service principal of an application (by appId) with its granted application permissions, read live on
+ * every API request so revoking a grant or disabling the principal takes effect at once.
+ */
+export async function appGrants(db: Db, appId: string): Promise<AppGrants | undefined> {
+  if (!isId(appId)) return undefined;
+  const rows = await db
+    .selectFrom('service_principals as sp')
+    .leftJoin('app_role_assignments as ara', 'ara.principal_id', 'sp.id')
+    .select(['sp.id', 'sp.app_id', 'sp.display_name', 'sp.account_enabled', 'ara.app_role_id'])
+    .where('sp.app_id', '=', appId)
+    .execute();
+  const first = rows[0];
+  if (!first) return undefined;
+  return {
+    appId: first.app_id,
+    servicePrincipalId: first.id,
+    displayName: first.display_name,
+    enabled: first.account_enabled,
+    permissions: rows.map((r) => (r.app_role_id ? permissionById(r.app_role_id) : undefined)).filter((p): p is Permission => p !== undefined),
+  };
+}
+
 /** What the OAuth server needs to authenticate an application and fill its token's `roles`. */
 export interface ClientRecord {
   applicationId: string;

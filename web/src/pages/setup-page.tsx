@@ -1,11 +1,10 @@
-import { Alert, Button, PasswordInput, Stack, Text } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { Alert, Button, Stack, Text } from '@mantine/core';
+import type { FormEvent } from 'react';
 import { useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useSetPassword } from '../api/session.ts';
 import { AuthCard } from '../components/auth-card.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
-
-const MIN_LENGTH = 12;
+import { NewPasswordFields, PASSWORD_MIN_LENGTH, useNewPassword } from '../components/new-password-fields.tsx';
 
 /**
  * First-start page: the one-time link `/set-password#token=…` lets the administrator choose a password. The token
@@ -17,19 +16,13 @@ export function SetupPage() {
   const token = new URLSearchParams(hash.replace(/^#/, '')).get('token') ?? params.get('token') ?? '';
   const navigate = useNavigate();
   const setPassword = useSetPassword();
-  const [password, setPasswordValue] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [touched, setTouched] = useState(false);
-
-  const tooShort = password.length < MIN_LENGTH;
-  const mismatch = password !== confirm;
+  const fields = useNewPassword();
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    setTouched(true);
-    if (!token || tooShort || mismatch) return;
+    if (!fields.validate() || !token) return;
     setPassword.mutate(
-      { token, password },
+      { token, password: fields.password },
       {
         onSuccess: () =>
           navigate('/signin', { replace: true, state: { notice: 'Your password is set. Sign in with it now.' } }),
@@ -45,28 +38,13 @@ export function SetupPage() {
         </Alert>
       ) : (
         <Text size="sm" c="dimmed">
-          Choose a password of at least {MIN_LENGTH} characters. This link works once.
+          Choose a password of at least {PASSWORD_MIN_LENGTH} characters. This link works once.
         </Text>
       )}
       <ErrorAlert error={setPassword.error} title="Could not set the password" />
       <form onSubmit={onSubmit} aria-label="Set password">
         <Stack>
-          <PasswordInput
-            label="New password"
-            autoComplete="new-password"
-            required
-            value={password}
-            onChange={(e) => setPasswordValue(e.currentTarget.value)}
-            error={touched && tooShort ? `Use at least ${MIN_LENGTH} characters.` : undefined}
-          />
-          <PasswordInput
-            label="Confirm password"
-            autoComplete="new-password"
-            required
-            value={confirm}
-            onChange={(e) => setConfirm(e.currentTarget.value)}
-            error={touched && !tooShort && mismatch ? 'The passwords do not match.' : undefined}
-          />
+          <NewPasswordFields state={fields} />
           <Button type="submit" loading={setPassword.isPending} disabled={!token}>
             Set password
           </Button>

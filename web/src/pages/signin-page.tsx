@@ -5,6 +5,7 @@ import { ApiError } from '../api/client.ts';
 import { useSession, useSignIn } from '../api/session.ts';
 import { AuthCard } from '../components/auth-card.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { NewPasswordFields, useNewPassword } from '../components/new-password-fields.tsx';
 
 interface SignInState {
   from?: string;
@@ -36,8 +37,7 @@ export function SignInPage() {
   const signIn = useSignIn();
   const [userName, setUserName] = useState('');
   const [password, setPassword] = useState('');
-  const [newPassword, setNewPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
+  const fields = useNewPassword();
   // The server answers PASSWORD_CHANGE_REQUIRED to right credentials of an account that must change its password.
   const [mustChange, setMustChange] = useState(false);
 
@@ -52,9 +52,9 @@ export function SignInPage() {
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    if (mustChange && newPassword !== confirm) return;
+    if (mustChange && !fields.validate()) return;
     signIn.mutate(
-      { userName: userName.trim(), password, ...(mustChange ? { newPassword } : {}) },
+      { userName: userName.trim(), password, ...(mustChange ? { newPassword: fields.password } : {}) },
       {
         onSuccess: () => (serverTarget ? window.location.assign(serverTarget) : navigate(returnPath(state), { replace: true })),
         onError: (error) => {
@@ -98,19 +98,7 @@ export function SignInPage() {
             value={password}
             onChange={(e) => setPassword(e.currentTarget.value)}
           />
-          {mustChange && (
-            <>
-              <PasswordInput label="New password" autoComplete="new-password" required value={newPassword} onChange={(e) => setNewPassword(e.currentTarget.value)} />
-              <PasswordInput
-                label="Confirm new password"
-                autoComplete="new-password"
-                required
-                value={confirm}
-                error={confirm !== '' && confirm !== newPassword ? 'The passwords do not match' : undefined}
-                onChange={(e) => setConfirm(e.currentTarget.value)}
-              />
-            </>
-          )}
+          {mustChange && <NewPasswordFields state={fields} />}
           <Button type="submit" loading={signIn.isPending}>
             {mustChange ? 'Change password and sign in' : 'Sign in'}
           </Button>
