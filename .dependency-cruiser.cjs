@@ -2,7 +2,7 @@
  * Layer rules of CONVENTIONS.md: http/cli -> domain modules -> store; core and config depend on nothing of ours;
  * policy and rules are pure; modules reach each other only through their index.ts.
  */
-const DOMAIN = '(directory|rules|auth|policy|governance|gateway|audit)';
+const DOMAIN = '(directory|rules|auth|policy|governance|gateway|audit|mail)';
 module.exports = {
   forbidden: [
     {
@@ -44,7 +44,7 @@ module.exports = {
       comment: 'policy and rules are pure: facts in, decisions out.',
       severity: 'error',
       from: { path: '^src/(policy|rules)/' },
-      to: { path: ['^src/(store|http|cli|directory|auth|governance|gateway|audit)/', 'node_modules/(pg|kysely)/', '^(fs|net|http|https|child_process|dgram)$', '^node:(fs|net|http|https|child_process|dgram)'] },
+      to: { path: ['^src/(store|http|cli|directory|auth|governance|gateway|audit|mail)/', 'node_modules/(pg|kysely)/', '^(fs|net|http|https|child_process|dgram)$', '^node:(fs|net|http|https|child_process|dgram)'] },
     },
     {
       name: 'modules-through-index',

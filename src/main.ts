@@ -19,6 +19,7 @@ import {
   type AuthDeps,
   type OAuthServer,
 } from '#src/auth/index.ts';
+import { deliverMail, smtpTransport, type MailDeps } from '#src/mail/index.ts';
 import { buildApp, type App, type Authenticator, type PortalDeps } from '#src/http/index.ts';
 
 /** A running Gatehouse node. */
@@ -45,6 +46,7 @@ export interface StartOptions {
 }
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;
+const MAIL_RETRY_INTERVAL_MS = 30_000;
 const KEY_RELOAD_INTERVAL_MS = 60_000;
 const defaultWebRoot = new URL('../web/dist', import.meta.url).pathname;
 
@@ -93,6 +95,19 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       );
     }
 
+    const mail: MailDeps = {
+      db: database.db,
+      clock,
+      masterKey: masterKey.key,
+      transport: config.smtpUrl ? smtpTransport(config.smtpUrl) : undefined,
+      from: config.mailFrom ?? `"${bootstrap.tenant.displayName.replace(/["\\]/g, '')}" <no-reply@${bootstrap.tenant.initialDomain}>`,
+      logger,
+    };
+    const sendNow = (ids: string[]): void => {
+      if (ids.length === 0) return;
+      void deliverMail(mail, ids).catch((error: unknown) => logger.warn({ err: error }, 'mail delivery failed'));
+    };
+
     const webRoot = options.webRoot ?? defaultWebRoot;
     const https = config.tlsCertFile && config.tlsKeyFile ? { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) } : undefined;
     const app = await buildApp({
@@ -107,6 +122,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       oauth,
       isReady: () => ready,
       webRoot,
+      masterKey: masterKey.key,
+      deliverMail: sendNow,
     });
 
     await app.listen({ host: config.httpHost, port: config.httpPort });
@@ -124,7 +141,12 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
         (error: unknown) => logger.warn({ err: error }, 'signing key reload failed'),
       );
     }, KEY_RELOAD_INTERVAL_MS);
-    for (const timer of [sweep, keyReload]) {
+    // Mail left queued by a failed attempt or a node that stopped mid-send (every node may run it: claims skip
+    // messages another node holds).
+    const mailRetry = setInterval(() => {
+      void deliverMail(mail).catch((error: unknown) => logger.warn({ err: error }, 'mail retry failed'));
+    }, MAIL_RETRY_INTERVAL_MS);
+    for (const timer of [sweep, keyReload, mailRetry]) {
       timer.unref();
       timers.push(timer);
     }

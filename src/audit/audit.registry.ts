@@ -56,6 +56,19 @@ export const auditEvents = {
   'auth.deviceCodeApproved': { code: 'GH1506I', category: 'Authentication', activity: 'Approve device sign-in', operationType: 'Other', description: 'A user approved a device-code sign-in (e.g. the gatehouse CLI).' },
   'signingKey.retired': { code: 'GH1003I', category: 'KeyManagement', activity: 'Retire signing key', operationType: 'Delete', description: 'A token signing key was retired and is no longer published.' },
   'auth.authorizationApproved': { code: 'GH1507I', category: 'Authentication', activity: 'Approve application sign-in', operationType: 'Other', description: 'A signed-in user approved a browser sign-in (authorization code + PKCE) of the gatehouse CLI.' },
+
+  'invitation.created': { code: 'GH1701I', category: 'UserManagement', activity: 'Invite external user', operationType: 'Add', description: 'A guest (or external member) was invited; the guest user exists from now on in state PendingAcceptance.' },
+  'invitation.reset': { code: 'GH1702I', category: 'UserManagement', activity: 'Reset redemption status of external user', operationType: 'Update', description: 'An invitation was re-issued with resetRedemption: the old sign-in identity no longer works; id, memberships and assignments stay.' },
+  'invitation.refused': { code: 'GH1703W', category: 'UserManagement', activity: 'Invite external user', operationType: 'Add', description: 'An invitation was refused by the invite policy or the domain allow/block list (the reason is in resultReason).' },
+  'invitation.redemptionStarted': { code: 'GH1704I', category: 'UserManagement', activity: 'Start redemption of external user invitation', operationType: 'Other', description: 'An invitee opened a valid redeem link.' },
+  'invitation.consented': { code: 'GH1705I', category: 'UserManagement', activity: 'Accept terms of use and privacy statement', operationType: 'Other', description: 'The invitee accepted the terms of use and privacy statement.' },
+  'invitation.redeemed': { code: 'GH1706I', category: 'UserManagement', activity: 'Redeem external user invite', operationType: 'Update', description: 'The invitee redeemed the invitation; the identity that signed in (issuer and subject) is bound to the guest.' },
+  'invitation.redemptionBlocked': { code: 'GH1707W', category: 'UserManagement', activity: 'Redeem external user invite', operationType: 'Other', description: 'A redemption was refused: domain no longer allowed, wrong identity, locked after too many wrong codes, or an invalid link (reason in resultReason).' },
+  'invitation.otpSent': { code: 'GH1708I', category: 'UserManagement', activity: 'Send email one-time passcode', operationType: 'Other', description: 'A one-time passcode was sent to the invited address (the code is never logged).' },
+  'mail.sent': { code: 'GH1801I', category: 'Other', activity: 'Send mail', operationType: 'Other', description: 'A message (invitation, sponsor notice, one-time passcode) was handed to the SMTP server.' },
+  'mail.failed': { code: 'GH1802W', category: 'Other', activity: 'Send mail', operationType: 'Other', description: 'A message could not be delivered after every retry (the SMTP error is in resultReason).' },
+  'mail.notSent': { code: 'GH1803W', category: 'Other', activity: 'Send mail', operationType: 'Other', description: 'No SMTP server is configured: the message stays in the outbox for an administrator to read.' },
+  'policy.updated': { code: 'GH1901I', category: 'Policy', activity: 'Update policy', operationType: 'Update', description: 'A tenant policy (invite policy, external collaboration settings, external identities policy) changed; modifiedProperties lists the changes.' },
 } as const satisfies Record<string, AuditEventSpec>;
 
 export type AuditEventName = keyof typeof auditEvents;

@@ -151,6 +151,12 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
       throw new ConfigError('databaseUrl (DATABASE_URL) must start with postgres:// or postgresql://');
     }
   }
+  if (values.smtpUrl !== undefined) {
+    const protocol = new URL(values.smtpUrl as string).protocol;
+    if (protocol !== 'smtp:' && protocol !== 'smtps:') {
+      throw new ConfigError('smtpUrl (GATEHOUSE_SMTP_URL) must start with smtp:// or smtps://');
+    }
+  }
   if (values.masterKey !== undefined && Buffer.from(values.masterKey as string, 'base64').length !== 32) {
     throw new ConfigError('masterKey (GATEHOUSE_MASTER_KEY) must be the base64 encoding of exactly 32 bytes');
   }
@@ -167,6 +173,12 @@ export function insecureSettings(config: Config): string[] {
   }
   if (config.masterKey !== undefined && config.environment === 'production') {
     warnings.push('GATEHOUSE_MASTER_KEY is set in the environment: child processes and crash dumps can expose it. Prefer the key file or a secrets manager.');
+  }
+  if (config.smtpUrl !== undefined) {
+    const smtp = new URL(config.smtpUrl);
+    if (smtp.protocol === 'smtp:' && !['localhost', '127.0.0.1', '[::1]'].includes(smtp.hostname)) {
+      warnings.push(`smtpUrl uses smtp:// to ${smtp.hostname}: mail (invitation links, one-time passcodes) is encrypted only if the server offers STARTTLS. Prefer smtps://.`);
+    }
   }
   return warnings;
 }

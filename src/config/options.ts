@@ -155,6 +155,18 @@ export const options = {
     max: 600,
     doc: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before connections are closed.',
   },
+  smtpUrl: {
+    env: 'GATEHOUSE_SMTP_URL',
+    type: 'url',
+    secret: true,
+    doc: 'SMTP server for outgoing mail (invitations, one-time passcodes, sponsor notices): `smtps://user:pass@host:465` (implicit TLS) or `smtp://user:pass@host:587` (STARTTLS when offered). When unset, mail is kept in the outbox (Invitations → Outbox in the UI) and logged as not sent.',
+  },
+  mailFrom: {
+    env: 'GATEHOUSE_MAIL_FROM',
+    type: 'string',
+    defaultDoc: '`"<tenant display name>" <no-reply@<tenant initial domain>>`',
+    doc: 'Sender address of outgoing mail.',
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionKey = keyof typeof options;

@@ -10,6 +10,8 @@ export const DirectoryErrorCodes = {
   INVALID_VALUE: { status: 400, description: 'A property value is not acceptable (message names the property).' },
   LAST_GLOBAL_ADMIN: { status: 400, description: 'The change would leave the tenant without an enabled Global Administrator.' },
   APPLICATION_NOT_FOUND: { status: 404, description: 'No application has this id or appId.' },
+  DOMAIN_NOT_ALLOWED: { status: 400, description: "The invited address's domain is not allowed by the external collaboration settings (allow or block list)." },
+  INVITATION_NOT_FOUND: { status: 404, description: 'No invitation has this id.' },
   ROLE_NOT_FOUND: { status: 404, description: 'No role definition or role assignment has this id.' },
 } as const;
 

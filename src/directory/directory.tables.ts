@@ -123,7 +123,40 @@ export interface TenantTable {
   created_at: Date;
 }
 
+export interface TenantPolicyTable {
+  id: string;
+  body: ColumnType<unknown, string, string>;
+  updated_at: Date;
+}
+
+export interface InvitationTable {
+  id: string;
+  user_id: string;
+  email: string;
+  display_name: string | null;
+  user_type: 'Guest' | 'Member';
+  redirect_url: string;
+  send_message: boolean;
+  message_info: ColumnType<InvitedUserMessageInfo, string, string>;
+  reset_redemption: boolean;
+  status: 'PendingAcceptance' | 'Completed' | 'Voided';
+  token_hash: string | null;
+  invited_by: ColumnType<unknown, string, string>;
+  created_at: Date;
+  expires_at: Date;
+  redeemed_at: Date | null;
+  voided_at: Date | null;
+}
+
+export interface InvitedUserMessageInfo {
+  customizedMessageBody: string | null;
+  messageLanguage: string | null;
+  ccRecipients: { emailAddress: { address: string; name?: string | null } }[];
+}
+
 export interface DirectoryTables {
+  tenant_policies: TenantPolicyTable;
+  invitations: InvitationTable;
   tenant: TenantTable;
   users: UserTable;
   groups: GroupTable;

@@ -98,3 +98,30 @@ export { userFields, groupFields } from './directory.fields.ts';
 export { bootstrapDirectory, type BootstrapInput, type BootstrapResult } from './bootstrap.service.ts';
 /** A user's sponsors (Graph user.sponsors). */
 export { listSponsors, addSponsor, removeSponsor } from './sponsors.service.ts';
+/** External collaboration settings: invite policy, domain lists, email one-time passcode, redirect list, terms. */
+export {
+  getExternalCollaboration,
+  updateExternalCollaboration,
+  domainVerdict,
+  redirectAllowed,
+  ALLOW_INVITES_FROM,
+  GUEST_ROLES,
+  type ExternalCollaborationSettings,
+  type AllowInvitesFrom,
+} from './external-settings.service.ts';
+/** Invitations of guests (Graph POST /invitations) and their listing. */
+export {
+  createInvitation,
+  listInvitations,
+  getInvitation,
+  emailProblem,
+  toGraphInvitation,
+  REDEEM_PATH,
+  type CreateInvitationInput,
+  type CreatedInvitation,
+  type GraphInvitation,
+  type InvitationDeps,
+  type InvitationRow,
+  type Inviter,
+  type ListedInvitation,
+} from './invitations.service.ts';

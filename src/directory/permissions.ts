@@ -15,6 +15,8 @@ export const permissions = {
   'RoleManagement.ReadWrite.Directory': { id: '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8', description: 'Read and write all directory RBAC settings.' },
   'AuditLog.Read.All': { id: 'b0afded3-3588-46d8-8b3d-9842eff778da', description: 'Read all audit log data.' },
   'Application.ReadWrite.All': { id: '1bfefb4e-e0b5-418b-a88f-73c6d2cf6a4e', description: 'Read and write all applications.' },
+  'Policy.Read.All': { id: '246dd0d5-5bd0-4def-940b-0421030a5b68', description: "Read your organization's policies." },
+  'Policy.ReadWrite.Authorization': { id: 'fb221be6-99f2-473f-bd32-01c6a0e9ca3b', description: "Read and write your organization's authorization policy (invite policy, external collaboration settings)." },
 } as const;
 
 export type Permission = keyof typeof permissions;
@@ -28,6 +30,7 @@ const IMPLIED: Partial<Record<Permission, Permission[]>> = {
   'Group.ReadWrite.All': ['Group.Read.All'],
   'Directory.Read.All': ['User.Read.All', 'Group.Read.All'],
   'RoleManagement.ReadWrite.Directory': [],
+  'Policy.ReadWrite.Authorization': ['Policy.Read.All'],
 };
 
 /** The permission set with everything each member implies. */

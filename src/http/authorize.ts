@@ -53,7 +53,7 @@ export function registerAuthorization(app: App, authenticator: Authenticator, co
     if (rule === 'public') return;
     request.principal = await identify(request, authenticator, rule === 'session', cookieName);
     if (!request.principal) throw unauthenticated('Access token is empty. Send an OAuth bearer token in the Authorization header, or sign in to the portal.');
-    if (rule === 'session') return;
+    if (rule === 'session' || rule === 'signedIn') return;
     const held = request.principal.permissions;
     if (!rule.anyOf.some((p) => held.has(p))) {
       throw forbidden(`Insufficient privileges to complete the operation. Requires one of these permissions: ${rule.anyOf.join(', ')}.`);

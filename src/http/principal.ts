@@ -15,10 +15,11 @@ export interface Authenticator {
 
 /**
  * How a route is authorized, declared next to it and checked in one place (authorize.ts) before it runs:
- * `public` (no caller needed), `session` (a portal session, no particular permission), or a list of permissions
- * of which the caller needs any one.
+ * `public` (no caller needed), `session` (a portal session, no particular permission), `signedIn` (any caller,
+ * session or token, whose right the service decides by a tenant policy, e.g. the invite policy), or a list of
+ * permissions of which the caller needs any one.
  */
-export type RouteAuth = 'public' | 'session' | { anyOf: readonly string[] };
+export type RouteAuth = 'public' | 'session' | 'signedIn' | { anyOf: readonly string[] };
 
 export function actorOf(principal: Principal, ipAddress: string | null): Actor {
   return principal.kind === 'user'

@@ -52,6 +52,10 @@ export interface HttpDeps {
   /** Directory of the built web UI; the UI is not served when it is missing. */
   webRoot?: string;
   metrics?: Metrics;
+  /** Seals secrets the HTTP-facing services store (one-time passcodes in the mail outbox). */
+  masterKey: Buffer;
+  /** Deliver outbox messages queued by a request, after its transaction committed (does not wait). */
+  deliverMail: (ids: string[]) => void;
 }
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;

@@ -3,6 +3,7 @@ import { applicationRoutes } from './applications.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
 import { groupRoutes } from './groups.routes.ts';
 import { healthRoutes } from './health.routes.ts';
+import { invitationRoutes } from './invitations.routes.ts';
 import { oauthInteractionRoutes } from './oauth-interaction.routes.ts';
 import { portalRoutes } from './portal.routes.ts';
 import { roleRoutes } from './roles.routes.ts';
@@ -18,4 +19,5 @@ export async function registerRoutes(app: App, deps: RouteDeps): Promise<void> {
   roleRoutes(app, deps);
   applicationRoutes(app, deps);
   auditRoutes(app, deps);
+  invitationRoutes(app, deps);
 }

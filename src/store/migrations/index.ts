@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as foundation from './20261121T2330_foundation.ts';
 import * as auth from './20261122T0100_auth.ts';
 import * as auditChains from './20261122T0200_audit_chains.ts';
+import * as b2b from './20261122T1100_b2b.ts';
 
 /** Every migration, in order. Append only; a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
   '20261121T2330_foundation': foundation,
   '20261122T0100_auth': auth,
   '20261122T0200_audit_chains': auditChains,
+  '20261122T1100_b2b': b2b,
 };
