@@ -12,6 +12,11 @@ export const AuthErrorCodes = {
   INTERACTION_REFUSED: { status: 403, description: 'The signed-in user cannot complete this OAuth sign-in (disabled account or unsupported client).' },
   SIGNING_KEY_NOT_FOUND: { status: 404, description: 'No token signing key has this kid.' },
   SIGNING_KEY_IN_USE: { status: 400, description: 'The key is the newest active key of its algorithm; rotate before retiring it.' },
+  REDEMPTION_NOT_FOUND: { status: 400, description: 'The invitation page (redemption flow) expired, was finished, or its cookie is missing: open the invitation link again.' },
+  OTP_UNAVAILABLE: { status: 400, description: 'Email one-time passcodes are turned off (or not needed at this step).' },
+  OTP_RATE_LIMITED: { status: 429, description: 'Too many one-time passcodes were asked for; the message says how long to wait.' },
+  OTP_INVALID: { status: 400, description: 'The one-time passcode is wrong or expired; the message says how many tries are left.' },
+  OTP_LOCKED: { status: 429, description: 'Five wrong codes: this code no longer works; ask for a new one.' },
 } as const;
 
 export type AuthErrorCode = keyof typeof AuthErrorCodes;

@@ -50,7 +50,26 @@ export interface SignInThrottleTable {
   locked_until: Date | null;
 }
 
+export interface RedemptionFlowTable {
+  id_hash: string;
+  invitation_id: string;
+  method: 'emailOtp' | 'oidc' | 'saml' | null;
+  verified_issuer: string | null;
+  verified_subject: string | null;
+  verified_email: string | null;
+  federation_state: unknown;
+  otp_hash: string | null;
+  otp_expires_at: Date | null;
+  otp_attempts: number;
+  otp_sends: number;
+  otp_last_sent_at: Date | null;
+  consented_at: Date | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
 export interface AuthTables {
+  redemption_flows: RedemptionFlowTable;
   signing_key: SigningKeyTable;
   browser_sessions: BrowserSessionTable;
   one_time_tokens: OneTimeTokenTable;

@@ -59,3 +59,14 @@ export {
 } from './one-time-tokens.service.ts';
 /** Scheduled cleanup of expired auth state (provider payloads, sessions, links, throttle counters). */
 export { sweepAuthState } from './sweep.ts';
+/** Redeeming an invitation in the browser: open the link, prove the address (email one-time passcode), consent, finish. */
+export {
+  startRedemption,
+  currentRedemption,
+  sendRedemptionOtp,
+  verifyRedemptionOtp,
+  finishRedemption,
+  REDEMPTION_EXPIRED_MESSAGE,
+  type RedemptionDeps,
+  type RedemptionView,
+} from './redemption.service.ts';

@@ -11,6 +11,10 @@ export const DirectoryErrorCodes = {
   LAST_GLOBAL_ADMIN: { status: 400, description: 'The change would leave the tenant without an enabled Global Administrator.' },
   APPLICATION_NOT_FOUND: { status: 404, description: 'No application has this id or appId.' },
   DOMAIN_NOT_ALLOWED: { status: 400, description: "The invited address's domain is not allowed by the external collaboration settings (allow or block list)." },
+  REDEEM_LINK_INVALID: { status: 400, description: 'The redeem link is unknown or was altered.' },
+  INVITATION_EXPIRED: { status: 400, description: 'The invitation expired or was replaced by a newer one.' },
+  INVITATION_ALREADY_REDEEMED: { status: 400, description: 'The invitation was already accepted; sign in instead.' },
+  REDEMPTION_BLOCKED: { status: 403, description: 'The tenant no longer allows this redemption (domain blocked, account disabled, redirect no longer allowed).' },
   INVITATION_NOT_FOUND: { status: 404, description: 'No invitation has this id.' },
   ROLE_NOT_FOUND: { status: 404, description: 'No role definition or role assignment has this id.' },
 } as const;

@@ -141,6 +141,7 @@ export interface InvitationTable {
   reset_redemption: boolean;
   status: 'PendingAcceptance' | 'Completed' | 'Voided';
   token_hash: string | null;
+  spent_token_hash: string | null;
   invited_by: ColumnType<unknown, string, string>;
   created_at: Date;
   expires_at: Date;

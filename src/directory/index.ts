@@ -125,3 +125,5 @@ export {
   type Inviter,
   type ListedInvitation,
 } from './invitations.service.ts';
+/** Redemption, the directory's half: open a redeem link, bind the proven identity to the guest. */
+export { openRedeemLink, redeemInvitation, redeemableInvitation, redemptionTargets, INVALID_REDEEM_LINK, type RedeemableInvitation } from './redemption.service.ts';

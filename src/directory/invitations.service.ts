@@ -226,7 +226,7 @@ export async function createInvitation(deps: InvitationDeps, inviter: Inviter, i
       });
     }
     // A new invitation replaces any earlier link of the same user that was not redeemed.
-    await trx.updateTable('invitations').set({ status: 'Voided', voided_at: now, token_hash: null }).where('user_id', '=', user.id).where('status', '=', 'PendingAcceptance').execute();
+    await trx.updateTable('invitations').set((eb) => ({ status: 'Voided', voided_at: now, spent_token_hash: eb.ref('token_hash'), token_hash: null })).where('user_id', '=', user.id).where('status', '=', 'PendingAcceptance').execute();
 
     const row: InvitationRow = {
       id: newId(),
@@ -240,6 +240,7 @@ export async function createInvitation(deps: InvitationDeps, inviter: Inviter, i
       reset_redemption: reset,
       status: redeemed ? 'Completed' : 'PendingAcceptance',
       token_hash: redeemed ? null : sha256Hex(token),
+      spent_token_hash: null,
       invited_by: inviter.actor,
       created_at: now,
       expires_at: new Date(now.getTime() + settings.invitationLifetimeInDays * 86_400_000),

@@ -2,9 +2,9 @@
 export class Browser {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly base: string) {}
+  constructor(readonly base: string) {}
 
-  private remember(response: Response): void {
+  remember(response: Response): void {
     for (const header of response.headers.getSetCookie()) {
       const [pair = '', ...attributes] = header.split(';');
       const index = pair.indexOf('=');
@@ -32,6 +32,16 @@ export class Browser {
     this.remember(response);
     return { status: response.status, location: response.headers.get('location'), text: await response.text() };
   }
+}
+
+/** A JSON call through a Browser (cookies kept), as the portal's own pages make them. */
+export async function jsonCall(browser: Browser, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(new URL(path, browser.base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
+  browser.remember(response);
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
 
 /** The value of a hidden input in an HTML form. */

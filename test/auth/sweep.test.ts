@@ -36,7 +36,7 @@ describeEachBackend(
       assert.equal(await validateSession(deps, old.session.cookieValue), undefined);
       assert.ok(await validateSession(deps, live.session.cookieValue));
       assert.equal((await ctx.db.selectFrom('one_time_tokens').select('user_id').execute()).map((r) => r.user_id).join(), liveUser.id);
-      assert.deepEqual(await sweepAuthState(deps), { oidcPayloads: 0, browserSessions: 0, oneTimeTokens: 0, signInThrottle: 0 });
+      assert.deepEqual(await sweepAuthState(deps), { oidcPayloads: 0, browserSessions: 0, oneTimeTokens: 0, signInThrottle: 0, redemptionFlows: 0 });
     });
   },
   [defaultBackend()],

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import { launchChromium, ROOT, type BrowserProblem, type TestChromium } from '../helpers/chromium.ts';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 
 /**
@@ -13,16 +12,8 @@ import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts'
  * by search, and the audit log showing both changes. Console errors and CSP violations fail the run.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const SCREENSHOT = path.join(ROOT, 'test-output/ui-audit.png');
 const ADMIN_PASSWORD = 'correct horse battery staple';
-
-interface Problem {
-  kind: 'console' | 'pageerror' | 'csp';
-  text: string;
-  url?: string;
-}
 
 /** The only console error a healthy run shows: the browser logging the session probe's 401 before sign-in. */
 function expectedConsoleError(message: ConsoleMessage): boolean {
@@ -31,20 +22,16 @@ function expectedConsoleError(message: ConsoleMessage): boolean {
 
 describe('admin UI in Chromium', () => {
   let gh: TestGatehouse;
+  let browser: TestChromium;
   let context: BrowserContext;
   let page: Page;
-  let userDataDir = '';
+  let problems: BrowserProblem[] = [];
   let danaId = '';
   let groupId = '';
-  const problems: Problem[] = [];
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}; install it with \`apt-get install -y chromium\` (the UI tests need a real browser)`);
-    }
-    const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/ensure-web.mjs')], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(build.status, 0, `building the web UI failed:\n${build.stdout}\n${build.stderr}`);
-
+    browser = await launchChromium({ expectedConsoleError });
+    ({ context, page, problems } = browser);
     gh = await startTestGatehouse();
     const token = await gh.appToken(['User.ReadWrite.All']);
     const created = await fetch(`${gh.url}/v1.0/users`, {
@@ -54,32 +41,10 @@ describe('admin UI in Chromium', () => {
     });
     assert.equal(created.status, 201);
     danaId = ((await created.json()) as { id: string }).id;
-
-    userDataDir = await mkdtemp(path.join(os.tmpdir(), 'ghui-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-    });
-    context.setDefaultTimeout(15_000);
-    // CSP violations are also logged to the console, but the event names the directive and is never filtered away.
-    await context.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (event) => {
-        console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`);
-      });
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (message) => {
-      if (message.type() !== 'error' || expectedConsoleError(message)) return;
-      problems.push({ kind: /CSP violation|Content Security Policy/.test(message.text()) ? 'csp' : 'console', text: message.text(), url: message.location().url });
-    });
-    page.on('pageerror', (error) => problems.push({ kind: 'pageerror', text: error.message }));
   });
 
   after(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await gh?.stop();
   });
 

@@ -15,7 +15,7 @@ import {
   permissions,
   type Permission,
 } from '#src/directory/index.ts';
-import { systemClock } from '#src/core/clock.ts';
+import { systemClock, type Clock } from '#src/core/clock.ts';
 import { selfSignedCertificate } from './certificates.ts';
 import { createTestDatabase, defaultBackend, type TestDatabase } from './database.ts';
 
@@ -43,6 +43,8 @@ export interface TestGatehouseOptions {
   tls?: boolean;
   /** Where the node logs (default: nowhere). */
   logger?: Logger;
+  /** The node's clock (default: the system clock), e.g. one a test moves forward. */
+  clock?: Clock;
 }
 
 export async function startTestGatehouse(
@@ -73,7 +75,7 @@ export async function startTestGatehouse(
   });
   let gatehouse: RunningGatehouse;
   try {
-    gatehouse = await startGatehouse(config, { logger: options.logger ?? createLogger('silent'), announce: () => undefined });
+    gatehouse = await startGatehouse(config, { logger: options.logger ?? createLogger('silent'), announce: () => undefined, ...(options.clock ? { clock: options.clock } : {}) });
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
     if (!options.shareDatabaseOf) await database.drop();

@@ -5,12 +5,13 @@ import { AuditPage } from './pages/audit-page.tsx';
 import { GroupDetailPage } from './pages/group-detail-page.tsx';
 import { GroupsPage } from './pages/groups-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
+import { RedeemPage } from './pages/redeem-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 import { SignInPage } from './pages/signin-page.tsx';
 import { UserDetailPage } from './pages/user-detail-page.tsx';
 import { UsersPage } from './pages/users-page.tsx';
 
-/** Route table. Everything except sign-in and first-start setup requires a session. */
+/** Route table. Everything except sign-in, first-start setup and invitation redemption requires a session. */
 export function App() {
   return (
     <Routes>
@@ -18,6 +19,7 @@ export function App() {
       <Route path="/setup" element={<SetupPage />} />
       {/* The server prints one-time links as /set-password?token=… */}
       <Route path="/set-password" element={<SetupPage />} />
+      <Route path="/redeem" element={<RedeemPage />} />
       <Route
         element={
           <RequireAuth>

@@ -6,6 +6,7 @@ import { healthRoutes } from './health.routes.ts';
 import { invitationRoutes } from './invitations.routes.ts';
 import { oauthInteractionRoutes } from './oauth-interaction.routes.ts';
 import { portalRoutes } from './portal.routes.ts';
+import { redemptionRoutes } from './redemption.routes.ts';
 import { roleRoutes } from './roles.routes.ts';
 import { userRoutes } from './users.routes.ts';
 
@@ -20,4 +21,5 @@ export async function registerRoutes(app: App, deps: RouteDeps): Promise<void> {
   applicationRoutes(app, deps);
   auditRoutes(app, deps);
   invitationRoutes(app, deps);
+  redemptionRoutes(app, deps);
 }

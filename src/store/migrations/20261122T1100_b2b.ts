@@ -29,6 +29,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('reset_redemption', 'boolean', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('token_hash', 'text', (c) => c.unique())
+    // The hash of a redeemed link, so that using it again gets "already accepted" rather than "not valid".
+    .addColumn('spent_token_hash', 'text', (c) => c.unique())
     .addColumn('invited_by', 'jsonb', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
