@@ -9,6 +9,7 @@ import { bootstrapDirectory, permissionsForUser, roleById, roleIdsForUser, type 
 import {
   consumeSetPasswordToken,
   createOAuthServer,
+  createUpstreamOidc,
   ensureSigningKeys,
   issueSetPasswordLink,
   revokeSession,
@@ -124,6 +125,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       webRoot,
       masterKey: masterKey.key,
       deliverMail: sendNow,
+      upstream: createUpstreamOidc({ masterKey: masterKey.key, allowLoopbackHttp: config.environment === 'development' }),
     });
 
     await app.listen({ host: config.httpHost, port: config.httpPort });

@@ -54,6 +54,7 @@ export const auditEvents = {
   'auth.lockedOut': { code: 'GH1504W', category: 'Authentication', activity: 'Lock out', operationType: 'Other', description: 'Too many failed attempts locked an account or source address for a while.' },
   'auth.setupLinkIssued': { code: 'GH1505I', category: 'Authentication', activity: 'Issue one-time set-password link', operationType: 'Add', description: 'A one-time set-password link was issued.' },
   'auth.deviceCodeApproved': { code: 'GH1506I', category: 'Authentication', activity: 'Approve device sign-in', operationType: 'Other', description: 'A user approved a device-code sign-in (e.g. the gatehouse CLI).' },
+  'auth.otpSent': { code: 'GH1508I', category: 'Authentication', activity: 'Send email one-time passcode', operationType: 'Other', description: 'A one-time passcode was sent to a guest who signs in by email (the code is never logged).' },
   'signingKey.retired': { code: 'GH1003I', category: 'KeyManagement', activity: 'Retire signing key', operationType: 'Delete', description: 'A token signing key was retired and is no longer published.' },
   'auth.authorizationApproved': { code: 'GH1507I', category: 'Authentication', activity: 'Approve application sign-in', operationType: 'Other', description: 'A signed-in user approved a browser sign-in (authorization code + PKCE) of the gatehouse CLI.' },
 
@@ -68,6 +69,14 @@ export const auditEvents = {
   'mail.sent': { code: 'GH1801I', category: 'Other', activity: 'Send mail', operationType: 'Other', description: 'A message (invitation, sponsor notice, one-time passcode) was handed to the SMTP server.' },
   'mail.failed': { code: 'GH1802W', category: 'Other', activity: 'Send mail', operationType: 'Other', description: 'A message could not be delivered after every retry (the SMTP error is in resultReason).' },
   'mail.notSent': { code: 'GH1803W', category: 'Other', activity: 'Send mail', operationType: 'Other', description: 'No SMTP server is configured: the message stays in the outbox for an administrator to read.' },
+  'partner.created': { code: 'GH2001I', category: 'EntitlementManagement', activity: 'Create connected organization', operationType: 'Add', description: 'A partner organization (connectedOrganization) was created.' },
+  'partner.updated': { code: 'GH2002I', category: 'EntitlementManagement', activity: 'Update connected organization', operationType: 'Update', description: 'A partner organization changed (modifiedProperties lists the changes).' },
+  'partner.deleted': { code: 'GH2003I', category: 'EntitlementManagement', activity: 'Delete connected organization', operationType: 'Delete', description: 'A partner organization was deleted.' },
+  'partner.sponsorAdded': { code: 'GH2004I', category: 'EntitlementManagement', activity: 'Add sponsor to connected organization', operationType: 'Assign', description: 'An internal or external sponsor was added to a partner organization.' },
+  'partner.sponsorRemoved': { code: 'GH2005I', category: 'EntitlementManagement', activity: 'Remove sponsor from connected organization', operationType: 'Unassign', description: 'A sponsor was removed from a partner organization.' },
+  'identityProvider.created': { code: 'GH2011I', category: 'DirectoryManagement', activity: 'Add identity provider', operationType: 'Add', description: "A partner identity provider (OIDC or SAML) was added; its client secret is never logged." },
+  'identityProvider.updated': { code: 'GH2012I', category: 'DirectoryManagement', activity: 'Update identity provider', operationType: 'Update', description: 'A partner identity provider changed (a new client secret shows only as changed).' },
+  'identityProvider.deleted': { code: 'GH2013I', category: 'DirectoryManagement', activity: 'Delete identity provider', operationType: 'Delete', description: 'A partner identity provider was deleted.' },
   'policy.updated': { code: 'GH1901I', category: 'Policy', activity: 'Update policy', operationType: 'Update', description: 'A tenant policy (invite policy, external collaboration settings, external identities policy) changed; modifiedProperties lists the changes.' },
 } as const satisfies Record<string, AuditEventSpec>;
 

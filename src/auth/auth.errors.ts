@@ -17,6 +17,10 @@ export const AuthErrorCodes = {
   OTP_RATE_LIMITED: { status: 429, description: 'Too many one-time passcodes were asked for; the message says how long to wait.' },
   OTP_INVALID: { status: 400, description: 'The one-time passcode is wrong or expired; the message says how many tries are left.' },
   OTP_LOCKED: { status: 429, description: 'Five wrong codes: this code no longer works; ask for a new one.' },
+  GUEST_NOT_FOUND: { status: 400, description: 'No accepted, enabled guest uses this address (redeem the invitation first).' },
+  IDENTITY_PROVIDER_NOT_FOUND: { status: 404, description: 'No identity provider has this id.' },
+  DOMAIN_IN_USE: { status: 400, description: 'A domain is already served by another identity provider (each domain leads to one provider).' },
+  FEDERATION_FAILED: { status: 400, description: "The partner identity provider's answer was refused (wrong state, nonce, audience or signature, or a different email than invited); the message says which." },
 } as const;
 
 export type AuthErrorCode = keyof typeof AuthErrorCodes;

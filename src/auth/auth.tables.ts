@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 import type { Db } from '#src/store/index.ts';
 
 /** Row types of the tables the auth module owns (schema in src/store/migrations). */
@@ -52,7 +53,7 @@ export interface SignInThrottleTable {
 
 export interface RedemptionFlowTable {
   id_hash: string;
-  invitation_id: string;
+  invitation_id: string | null;
   method: 'emailOtp' | 'oidc' | 'saml' | null;
   verified_issuer: string | null;
   verified_subject: string | null;
@@ -66,9 +67,42 @@ export interface RedemptionFlowTable {
   consented_at: Date | null;
   created_at: Date;
   expires_at: Date;
+  purpose: ColumnType<'redeem' | 'signIn', 'redeem' | 'signIn' | undefined, never>;
+  user_id: string | null;
+  verified_claims: ColumnType<FederatedClaims | null, string | null, string | null>;
+  federation_error: string | null;
+}
+
+/** What a partner identity provider said about the user, kept for the policy checks that follow. */
+export interface FederatedClaims {
+  providerId: string;
+  partner: string | null;
+  amr: string[];
+  groups: string[];
+  displayName: string | null;
+}
+
+export interface IdentityProviderTable {
+  id: string;
+  kind: 'oidc' | 'saml';
+  display_name: string;
+  domains: string[];
+  tenant_id: string | null;
+  issuer: string;
+  client_id: string | null;
+  sealed_client_secret: string | null;
+  scopes: string[];
+  claim_mapping: ColumnType<Record<string, string>, string, string>;
+  saml_sso_url: string | null;
+  saml_metadata_url: string | null;
+  saml_certificates: string[];
+  enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
 }
 
 export interface AuthTables {
+  identity_providers: IdentityProviderTable;
   redemption_flows: RedemptionFlowTable;
   signing_key: SigningKeyTable;
   browser_sessions: BrowserSessionTable;

@@ -59,14 +59,33 @@ export {
 } from './one-time-tokens.service.ts';
 /** Scheduled cleanup of expired auth state (provider payloads, sessions, links, throttle counters). */
 export { sweepAuthState } from './sweep.ts';
-/** Redeeming an invitation in the browser: open the link, prove the address (email one-time passcode), consent, finish. */
+/** Redeeming an invitation in the browser: open the link, prove the address (partner provider or email code), consent, finish. */
 export {
   startRedemption,
   currentRedemption,
   sendRedemptionOtp,
   verifyRedemptionOtp,
   finishRedemption,
-  REDEMPTION_EXPIRED_MESSAGE,
   type RedemptionDeps,
   type RedemptionView,
 } from './redemption.service.ts';
+/** The cookie that carries a redemption or guest sign-in flow. */
+export { FLOW_COOKIE, FLOW_COOKIE_PATH } from './external-flows.ts';
+/** Partner sign-in (OIDC) for redemption and guest sign-in: where to send the browser, and the callback. */
+export { beginFederation, completeFederation, FEDERATION_CALLBACK_PATH, type FederationDeps, type FederationOutcome } from './federation.service.ts';
+/** The OpenID Connect client for partner providers (openid-client), with its discovery cache. */
+export { createUpstreamOidc, mapClaims, type UpstreamOidc, type UpstreamIdentity } from './upstream-oidc.ts';
+/** Guests signing in again with the identity that redeemed (their provider, or a code by email). */
+export { startGuestSignIn, verifyGuestOtp, GATEHOUSE_PORTAL_APP_ID, type GuestSignInStart } from './guest-sign-in.service.ts';
+/** Partner identity providers (OIDC and SAML) in Graph's shapes; secrets sealed and never returned. */
+export {
+  createIdentityProvider,
+  updateIdentityProvider,
+  deleteIdentityProvider,
+  listIdentityProviders,
+  getIdentityProviderRow,
+  toGraphIdentityProvider,
+  providerForEmail,
+  type GraphIdentityProvider,
+  type IdentityProviderDeps,
+} from './identity-providers.service.ts';

@@ -1,6 +1,7 @@
-import { randomToken, sha256Hex } from '#src/core/crypto.ts';
 import { appendAudit, type Actor } from '#src/audit/index.ts';
 import {
+  effectiveCrossTenant,
+  inboundVerdict,
   openRedeemLink,
   redeemableInvitation,
   redeemInvitation,
@@ -12,15 +13,18 @@ import { oneTimePasscodeMail, queueMail } from '#src/mail/index.ts';
 import { inTransaction, type Db } from '#src/store/index.ts';
 import type { AuthDeps } from './auth.deps.ts';
 import { authError } from './auth.errors.ts';
-import type { AuthDb, RedemptionFlowTable } from './auth.tables.ts';
-import { newOtp, OTP_LIFETIME_MINUTES, OTP_MAX_SENDS_PER_HOUR, OTP_MAX_TRIES, OTP_RESEND_SECONDS, otpHash, otpMatches } from './email-otp.ts';
+import type { FederatedClaims } from './auth.tables.ts';
+import { OTP_LIFETIME_MINUTES } from './email-otp.ts';
+import { checkOtp, createFlow, deleteFlow, flowOf, issueOtp, updateFlow, type ExternalFlow } from './external-flows.ts';
+import { providerForEmail } from './identity-providers.service.ts';
 import { createSession, type NewSession } from './sessions.service.ts';
 
 /**
- * The browser flow that redeems an invitation: open the link (a flow starts, held by an HttpOnly cookie) → prove
- * the invited address (a partner identity provider for the domain, else an email one-time passcode) → accept the
- * terms of use and privacy statement → the guest is bound to that identity, signed in, and sent to the
- * invitation's redirect URL. Each step is audited; the redeem token is spent only at the end.
+ * Redeeming an invitation in the browser: open the link (a flow starts) → prove the invited address (the partner
+ * identity provider serving its domain, else an email one-time passcode) → accept the terms of use and privacy
+ * statement (skipped when the partner's cross-tenant settings allow automatic consent) → the guest is bound to that
+ * identity, signed in, and sent to the invitation's redirect URL. Every step is audited; the redeem token is spent
+ * only at the end, and every policy is checked again then.
  */
 export interface RedemptionDeps extends AuthDeps {
   masterKey: Buffer;
@@ -31,21 +35,19 @@ export interface RedemptionView {
   tenantDisplayName: string;
   invitedUserEmailAddress: string;
   invitedUserDisplayName: string;
-  /** How the invitee proves the address. */
-  method: 'emailOtp' | 'unavailable';
-  /** The next thing to do. */
+  /** How the invitee proves the address: their organization's provider, or a code by email. */
+  method: 'emailOtp' | 'oidc' | 'saml' | 'unavailable';
+  providerDisplayName: string | null;
   step: 'verify' | 'consent';
   otpSentTo: string | null;
+  /** Why the last partner sign-in was refused (shown on the page; the invitee can try again). */
+  federationError: string | null;
   termsOfUseUrl: string | null;
   privacyStatementUrl: string | null;
 }
 
-const FLOW_MINUTES = 60;
-const COOKIE = /^[A-Za-z0-9_-]{43}$/;
-export const REDEMPTION_EXPIRED_MESSAGE = 'This invitation page expired or was opened in another browser. Open the link from your invitation email again.';
-
-const anonymous = (ipAddress: string | null): Actor => ({ kind: 'user', id: '00000000-0000-0000-0000-000000000000', displayName: 'Invitee (not signed in)', ipAddress });
-const inviteeActor = (found: Pick<RedeemableInvitation, 'user'>, ipAddress: string | null): Actor => ({
+export const anonymousInvitee = (ipAddress: string | null): Actor => ({ kind: 'user', id: '00000000-0000-0000-0000-000000000000', displayName: 'Invitee (not signed in)', ipAddress });
+export const inviteeActor = (found: Pick<RedeemableInvitation, 'user'>, ipAddress: string | null): Actor => ({
   kind: 'user',
   id: found.user.id,
   displayName: found.user.display_name,
@@ -53,137 +55,76 @@ const inviteeActor = (found: Pick<RedeemableInvitation, 'user'>, ipAddress: stri
   ipAddress,
 });
 
-function view(found: RedeemableInvitation, flow: Pick<RedemptionFlowTable, 'verified_subject' | 'otp_hash'>): RedemptionView {
+async function view(db: Db, found: RedeemableInvitation, flow: ExternalFlow): Promise<RedemptionView> {
+  const provider = await providerForEmail(db, found.invitation.email);
   return {
     tenantDisplayName: found.tenant.displayName,
     invitedUserEmailAddress: found.invitation.email,
     invitedUserDisplayName: found.user.display_name,
-    method: found.settings.emailOneTimePasscode === 'enabled' ? 'emailOtp' : 'unavailable',
+    method: provider ? provider.kind : found.settings.emailOneTimePasscode === 'enabled' ? 'emailOtp' : 'unavailable',
+    providerDisplayName: provider?.display_name ?? null,
     step: flow.verified_subject ? 'consent' : 'verify',
     otpSentTo: flow.otp_hash ? found.invitation.email : null,
+    federationError: flow.federation_error,
     termsOfUseUrl: found.settings.termsOfUseUrl,
     privacyStatementUrl: found.settings.privacyStatementUrl,
   };
 }
 
+const invitationOf = (db: Db, flow: ExternalFlow) => redeemableInvitation(db as DirDb, flow.invitation_id as string);
+
 /** Open a redeem link: checks it, starts a flow, and returns the cookie value that carries the flow. */
 export async function startRedemption(deps: RedemptionDeps, token: string, ctx: { ipAddress: string | null }): Promise<{ cookieValue: string; view: RedemptionView }> {
-  const found = await openRedeemLink({ db: deps.db as DirDb, clock: deps.clock, publicUrl: deps.config.publicUrl }, token, anonymous(ctx.ipAddress));
-  const cookieValue = randomToken(32);
-  const now = deps.clock.now();
-  const flow = {
-    id_hash: sha256Hex(cookieValue),
-    invitation_id: found.invitation.id,
-    method: null,
-    verified_issuer: null,
-    verified_subject: null,
-    verified_email: null,
-    federation_state: null,
-    otp_hash: null,
-    otp_expires_at: null,
-    otp_attempts: 0,
-    otp_sends: 0,
-    otp_last_sent_at: null,
-    consented_at: null,
-    created_at: now,
-    expires_at: new Date(now.getTime() + FLOW_MINUTES * 60_000),
-  };
-  await inTransaction(deps.db, async (trx) => {
-    await (trx as AuthDb).insertInto('redemption_flows').values(flow).execute();
+  const found = await openRedeemLink({ db: deps.db as DirDb, clock: deps.clock, publicUrl: deps.config.publicUrl }, token, anonymousInvitee(ctx.ipAddress));
+  const { cookieValue, flow } = await inTransaction(deps.db, async (trx) => {
+    const created = await createFlow(trx, deps.clock.now(), { purpose: 'redeem', invitationId: found.invitation.id });
     await appendAudit(trx, deps.clock, { event: 'invitation.redemptionStarted', actor: inviteeActor(found, ctx.ipAddress), targets: redemptionTargets(found) });
+    return created;
   });
-  return { cookieValue, view: view(found, flow) };
-}
-
-/** The flow a cookie holds, locked when `trx` is a transaction that will change it. */
-async function flowOf(db: Db, cookieValue: string | undefined, lock: boolean, now: Date): Promise<RedemptionFlowTable> {
-  if (typeof cookieValue !== 'string' || !COOKIE.test(cookieValue)) throw authError('REDEMPTION_NOT_FOUND', REDEMPTION_EXPIRED_MESSAGE);
-  const query = (db as AuthDb).selectFrom('redemption_flows').selectAll().where('id_hash', '=', sha256Hex(cookieValue));
-  const flow = await (lock ? query.forUpdate() : query).executeTakeFirst();
-  if (!flow || flow.expires_at.getTime() <= now.getTime()) throw authError('REDEMPTION_NOT_FOUND', REDEMPTION_EXPIRED_MESSAGE);
-  return flow;
+  return { cookieValue, view: await view(deps.db, found, flow) };
 }
 
 export async function currentRedemption(deps: RedemptionDeps, cookieValue: string | undefined): Promise<RedemptionView> {
-  const flow = await flowOf(deps.db, cookieValue, false, deps.clock.now());
-  return view(await redeemableInvitation(deps.db as DirDb, flow.invitation_id), flow);
+  const flow = await flowOf(deps.db, cookieValue, 'redeem', deps.clock.now(), false);
+  return view(deps.db, await invitationOf(deps.db, flow), flow);
 }
 
-/**
- * Send a one-time passcode to the invited address. Limits: 30 s between codes, 5 codes per hour per invitation
- * (across browsers). Returns the outbox ids to deliver after commit.
- */
+/** Send a one-time passcode to the invited address (when no partner provider serves its domain). */
 export async function sendRedemptionOtp(deps: RedemptionDeps, cookieValue: string | undefined, ctx: { ipAddress: string | null }): Promise<{ mailIds: string[]; view: RedemptionView }> {
   return inTransaction(deps.db, async (trx) => {
-    const flow = await flowOf(trx, cookieValue, true, deps.clock.now());
-    const found = await redeemableInvitation(trx as DirDb, flow.invitation_id);
-    if (found.settings.emailOneTimePasscode !== 'enabled') {
-      throw authError('OTP_UNAVAILABLE', `${found.tenant.displayName} does not offer one-time passcodes by email, and no identity provider is set up for your domain. Contact the person who invited you.`);
+    const flow = await flowOf(trx, cookieValue, 'redeem', deps.clock.now(), true);
+    const found = await invitationOf(trx, flow);
+    const current = await view(trx, found, flow);
+    if (current.method !== 'emailOtp') {
+      throw authError('OTP_UNAVAILABLE', current.providerDisplayName
+        ? `Addresses at this domain sign in with ${current.providerDisplayName}; one-time passcodes are not used for them.`
+        : `${found.tenant.displayName} does not offer one-time passcodes by email, and no identity provider is set up for your domain. Contact the person who invited you.`);
     }
     if (flow.verified_subject) throw authError('OTP_UNAVAILABLE', 'Your address is already verified; accept the terms to continue.');
-    const now = deps.clock.now();
-    if (flow.otp_last_sent_at && now.getTime() - flow.otp_last_sent_at.getTime() < OTP_RESEND_SECONDS * 1000) {
-      throw authError('OTP_RATE_LIMITED', `A code was sent less than ${OTP_RESEND_SECONDS} seconds ago. Check your mailbox (and spam folder) before asking for another.`);
-    }
-    const hourAgo = new Date(now.getTime() - 3_600_000);
-    const recent = await (trx as AuthDb)
-      .selectFrom('redemption_flows')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('otp_sends'), eb.lit(0)).as('sends'))
-      .where('invitation_id', '=', flow.invitation_id)
-      .where('otp_last_sent_at', '>', hourAgo)
-      .executeTakeFirstOrThrow();
-    if (Number(recent.sends) >= OTP_MAX_SENDS_PER_HOUR) {
-      throw authError('OTP_RATE_LIMITED', `${OTP_MAX_SENDS_PER_HOUR} codes were sent for this invitation in the last hour. Wait an hour and try again.`);
-    }
-    const code = newOtp();
-    await (trx as AuthDb)
-      .updateTable('redemption_flows')
-      .set({ otp_hash: otpHash(flow.id_hash, code), otp_expires_at: new Date(now.getTime() + OTP_LIFETIME_MINUTES * 60_000), otp_attempts: 0, otp_sends: flow.otp_sends + 1, otp_last_sent_at: now })
-      .where('id_hash', '=', flow.id_hash)
-      .execute();
+    const code = await issueOtp(trx, flow, deps.clock.now());
     const mailIds = await queueMail(trx, deps.clock, deps.masterKey, [
       { kind: 'oneTimePasscode', relatedId: found.invitation.id, to: [found.invitation.email], message: oneTimePasscodeMail({ tenantName: found.tenant.displayName, minutes: OTP_LIFETIME_MINUTES }), secret: code },
     ]);
     await appendAudit(trx, deps.clock, { event: 'invitation.otpSent', actor: inviteeActor(found, ctx.ipAddress), targets: redemptionTargets(found) });
-    return { mailIds, view: view(found, { verified_subject: null, otp_hash: 'sent' }) };
+    return { mailIds, view: { ...current, otpSentTo: found.invitation.email } };
   });
 }
 
-/**
- * Check a passcode. A wrong code counts against the code's 5 tries; the fifth wrong one voids it (audited as a
- * lock-out) and a new code must be requested. A right code proves the address: the flow moves on to consent.
- */
+/** Check a passcode; a right one proves the address, five wrong ones void the code (audited as a lock-out). */
 export async function verifyRedemptionOtp(deps: RedemptionDeps, cookieValue: string | undefined, code: string, ctx: { ipAddress: string | null }): Promise<RedemptionView> {
   const outcome = await inTransaction(deps.db, async (trx) => {
-    const flow = await flowOf(trx, cookieValue, true, deps.clock.now());
-    const found = await redeemableInvitation(trx as DirDb, flow.invitation_id);
-    const now = deps.clock.now();
-    if (!flow.otp_hash || !flow.otp_expires_at || flow.otp_expires_at.getTime() <= now.getTime()) {
-      return { error: authError('OTP_INVALID', 'This code expired or was never sent. Ask for a new code.') };
+    const flow = await flowOf(trx, cookieValue, 'redeem', deps.clock.now(), true);
+    const found = await invitationOf(trx, flow);
+    const result = await checkOtp(trx, flow, code, deps.clock.now());
+    if (result.ok) {
+      const verified = { method: 'emailOtp' as const, verified_issuer: 'mail', verified_subject: found.invitation.email.toLowerCase(), verified_email: found.invitation.email };
+      await updateFlow(trx, flow, verified);
+      return { view: await view(trx, found, { ...flow, ...verified, otp_hash: null }) };
     }
-    if (otpMatches(flow.id_hash, String(code).trim(), flow.otp_hash)) {
-      const verified = { method: 'emailOtp' as const, verified_issuer: 'mail', verified_subject: found.invitation.email.toLowerCase(), verified_email: found.invitation.email, otp_hash: null, otp_expires_at: null };
-      await (trx as AuthDb).updateTable('redemption_flows').set(verified).where('id_hash', '=', flow.id_hash).execute();
-      return { view: view(found, { ...flow, ...verified }) };
+    if (result.locked) {
+      await appendAudit(trx, deps.clock, { event: 'invitation.redemptionBlocked', actor: inviteeActor(found, ctx.ipAddress), result: 'failure', resultReason: 'one-time passcode locked after 5 wrong codes', targets: redemptionTargets(found) });
     }
-    const attempts = flow.otp_attempts + 1;
-    const locked = attempts >= OTP_MAX_TRIES;
-    await (trx as AuthDb)
-      .updateTable('redemption_flows')
-      .set(locked ? { otp_attempts: attempts, otp_hash: null, otp_expires_at: null } : { otp_attempts: attempts })
-      .where('id_hash', '=', flow.id_hash)
-      .execute();
-    if (locked) {
-      await appendAudit(trx, deps.clock, {
-        event: 'invitation.redemptionBlocked',
-        actor: inviteeActor(found, ctx.ipAddress),
-        result: 'failure',
-        resultReason: `one-time passcode locked after ${OTP_MAX_TRIES} wrong codes`,
-        targets: redemptionTargets(found),
-      });
-      return { error: authError('OTP_LOCKED', `That was the ${OTP_MAX_TRIES}th wrong code, so this code no longer works. Ask for a new code.`) };
-    }
-    return { error: authError('OTP_INVALID', `Wrong code. ${OTP_MAX_TRIES - attempts} ${OTP_MAX_TRIES - attempts === 1 ? 'try' : 'tries'} left for this code.`) };
+    return { error: authError(result.locked ? 'OTP_LOCKED' : 'OTP_INVALID', result.message) };
   });
   // Thrown after commit, so the counted try (or the lock-out) is kept.
   if ('error' in outcome) throw outcome.error;
@@ -191,39 +132,70 @@ export async function verifyRedemptionOtp(deps: RedemptionDeps, cookieValue: str
 }
 
 /**
- * Accept the terms and finish: in one transaction the consent is recorded, the invitation redeemed (every check
- * made again), the flow ended and a portal session created for the guest. Declining ends the flow only.
+ * Record consent (unless automatic), redeem (every check made again, including the cross-tenant inbound settings),
+ * end the flow and sign the guest in — all in the caller's transaction.
  */
+export async function completeRedemption(
+  trx: Db,
+  deps: RedemptionDeps,
+  flow: ExternalFlow,
+  consent: 'accepted' | 'automatic',
+  ctx: { ipAddress: string | null; userAgent: string | null },
+): Promise<{ redirectUrl: string; session: NewSession }> {
+  if (!flow.verified_subject || !flow.verified_issuer || !flow.method) throw authError('REDEMPTION_NOT_FOUND', 'Verify your email address first.');
+  const found = await invitationOf(trx, flow);
+  const actor = inviteeActor(found, ctx.ipAddress);
+  const claims = flow.verified_claims as FederatedClaims | null;
+  const settings = await effectiveCrossTenant(trx as DirDb, [claims?.partner]);
+  const verdict = inboundVerdict(settings, { subject: claims ? flow.verified_subject : null, groups: claims?.groups ?? [], applicationId: null });
+  if (!verdict.allowed) {
+    throw authError('FEDERATION_FAILED', `${found.tenant.displayName} does not accept this sign-in: ${verdict.reason}.`);
+  }
+  await deleteFlow(trx, flow);
+  await appendAudit(trx, deps.clock, {
+    event: 'invitation.consented',
+    actor,
+    targets: redemptionTargets(found),
+    details: { consent, termsOfUseUrl: found.settings.termsOfUseUrl, privacyStatementUrl: found.settings.privacyStatementUrl },
+  });
+  const identity = flow.method === 'emailOtp'
+    ? { signInType: 'emailAddress', issuer: 'mail', issuerAssignedId: flow.verified_subject }
+    : { signInType: 'federated', issuer: flow.verified_issuer, issuerAssignedId: flow.verified_subject };
+  const result = await redeemInvitation(trx as DirDb, { clock: deps.clock, publicUrl: deps.config.publicUrl }, { invitationId: found.invitation.id, identity, method: flow.method, actor });
+  const session = await createSession(trx, deps, result.userId, ctx);
+  return { redirectUrl: result.redirectUrl, session };
+}
+
+/** Accept the terms and finish, or decline (the flow ends; the invitation stays open). */
 export async function finishRedemption(
   deps: RedemptionDeps,
   cookieValue: string | undefined,
   accept: boolean,
   ctx: { ipAddress: string | null; userAgent: string | null },
 ): Promise<{ redirectUrl: string; session: NewSession } | { declined: true }> {
-  return inTransaction(deps.db, async (trx) => {
-    const flow = await flowOf(trx, cookieValue, true, deps.clock.now());
-    if (!flow.verified_subject || !flow.verified_issuer || !flow.method) throw authError('REDEMPTION_NOT_FOUND', 'Verify your email address first.');
-    await (trx as AuthDb).deleteFrom('redemption_flows').where('id_hash', '=', flow.id_hash).execute();
-    if (!accept) return { declined: true as const };
-    const found = await redeemableInvitation(trx as DirDb, flow.invitation_id);
-    const actor = inviteeActor(found, ctx.ipAddress);
-    await appendAudit(trx, deps.clock, {
-      event: 'invitation.consented',
-      actor,
-      targets: redemptionTargets(found),
-      details: { termsOfUseUrl: found.settings.termsOfUseUrl, privacyStatementUrl: found.settings.privacyStatementUrl },
+  try {
+    return await inTransaction(deps.db, async (trx) => {
+      const flow = await flowOf(trx, cookieValue, 'redeem', deps.clock.now(), true);
+      if (!flow.verified_subject) throw authError('REDEMPTION_NOT_FOUND', 'Verify your email address first.');
+      if (!accept) {
+        await deleteFlow(trx, flow);
+        return { declined: true as const };
+      }
+      return completeRedemption(trx, deps, flow, 'accepted', ctx);
     });
-    const identity = flow.method === 'emailOtp'
-      ? { signInType: 'emailAddress', issuer: 'mail', issuerAssignedId: flow.verified_subject }
-      : { signInType: 'federated', issuer: flow.verified_issuer, issuerAssignedId: flow.verified_subject };
-    const result = await redeemInvitation(trx as DirDb, { clock: deps.clock, publicUrl: deps.config.publicUrl }, { invitationId: flow.invitation_id, identity, method: flow.method, actor });
-    const session = await createSession(trx, deps, result.userId, ctx);
-    return { redirectUrl: result.redirectUrl, session };
-  });
+  } catch (error) {
+    // Everything the attempt changed rolled back; the refusal itself is recorded.
+    if ((error as { code?: string }).code !== 'REDEMPTION_NOT_FOUND') await auditRefusal(deps, cookieValue, error, ctx);
+    throw error;
+  }
 }
 
-/** Delete flows past their expiry. Idempotent; part of the auth sweep. */
-export async function sweepRedemptionFlows(deps: Pick<AuthDeps, 'db' | 'clock'>): Promise<number> {
-  const result = await (deps.db as AuthDb).deleteFrom('redemption_flows').where('expires_at', '<', deps.clock.now()).executeTakeFirst();
-  return Number(result.numDeletedRows);
+/** A refused redemption is audited in its own transaction (the refused change itself rolled back). */
+export async function auditRefusal(deps: RedemptionDeps, cookieValue: string | undefined, error: unknown, ctx: { ipAddress: string | null }): Promise<void> {
+  const flow = await flowOf(deps.db, cookieValue, 'redeem', deps.clock.now(), false).catch(() => undefined);
+  if (!flow?.invitation_id) return;
+  const found = await invitationOf(deps.db, flow);
+  await inTransaction(deps.db, (trx) =>
+    appendAudit(trx, deps.clock, { event: 'invitation.redemptionBlocked', actor: inviteeActor(found, ctx.ipAddress), result: 'failure', resultReason: (error as Error).message, targets: redemptionTargets(found) }),
+  );
 }

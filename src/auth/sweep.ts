@@ -2,7 +2,7 @@ import type { AuthDeps } from './auth.deps.ts';
 import type { AuthDb } from './auth.tables.ts';
 import { sweepOidcPayloads } from './oidc-adapter.ts';
 import { sweepOneTimeTokens } from './one-time-tokens.service.ts';
-import { sweepRedemptionFlows } from './redemption.service.ts';
+import { sweepExternalFlows } from './external-flows.ts';
 import { sweepBrowserSessions } from './sessions.service.ts';
 import { defaultThrottlePolicy, sweepSignInThrottle, type ThrottlePolicy } from './sign-in-throttle.ts';
 
@@ -18,6 +18,6 @@ export async function sweepAuthState(deps: AuthDeps, policy: ThrottlePolicy = de
     browserSessions: await sweepBrowserSessions(deps),
     oneTimeTokens: await sweepOneTimeTokens(deps),
     signInThrottle: await sweepSignInThrottle(deps.db, now, policy),
-    redemptionFlows: await sweepRedemptionFlows(deps),
+    redemptionFlows: await sweepExternalFlows(deps),
   };
 }

@@ -15,6 +15,9 @@ export const DirectoryErrorCodes = {
   INVITATION_EXPIRED: { status: 400, description: 'The invitation expired or was replaced by a newer one.' },
   INVITATION_ALREADY_REDEEMED: { status: 400, description: 'The invitation was already accepted; sign in instead.' },
   REDEMPTION_BLOCKED: { status: 403, description: 'The tenant no longer allows this redemption (domain blocked, account disabled, redirect no longer allowed).' },
+  PARTNER_NOT_FOUND: { status: 404, description: 'No cross-tenant access settings exist for this partner tenant id or issuer.' },
+  CONNECTED_ORGANIZATION_NOT_FOUND: { status: 404, description: 'No partner organization (connectedOrganization) has this id.' },
+  INVALID_CSV: { status: 400, description: 'The uploaded CSV file cannot be used as a whole (the message names the problem); bad rows alone are reported per row instead.' },
   INVITATION_NOT_FOUND: { status: 404, description: 'No invitation has this id.' },
   ROLE_NOT_FOUND: { status: 404, description: 'No role definition or role assignment has this id.' },
 } as const;

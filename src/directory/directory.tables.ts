@@ -155,7 +155,39 @@ export interface InvitedUserMessageInfo {
   ccRecipients: { emailAddress: { address: string; name?: string | null } }[];
 }
 
+export interface CrossTenantPolicyTable {
+  partner: string;
+  body: ColumnType<unknown, string, string>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ConnectedOrganizationTable {
+  id: string;
+  display_name: string;
+  description: string | null;
+  state: 'configured' | 'proposed';
+  identity_sources: ColumnType<IdentitySource[], string, string>;
+  created_at: Date;
+  modified_at: Date;
+}
+
+/** A connectedOrganization identity source (Graph's three kinds). */
+export type IdentitySource =
+  | { '@odata.type': '#microsoft.graph.domainIdentitySource'; domainName: string; displayName: string }
+  | { '@odata.type': '#microsoft.graph.externalDomainFederation'; issuerUri: string; domainName: string | null; displayName: string }
+  | { '@odata.type': '#microsoft.graph.azureActiveDirectoryTenant'; tenantId: string; displayName: string };
+
+export interface ConnectedOrganizationSponsorTable {
+  organization_id: string;
+  user_id: string;
+  kind: 'internal' | 'external';
+}
+
 export interface DirectoryTables {
+  cross_tenant_policies: CrossTenantPolicyTable;
+  connected_organizations: ConnectedOrganizationTable;
+  connected_organization_sponsors: ConnectedOrganizationSponsorTable;
   tenant_policies: TenantPolicyTable;
   invitations: InvitationTable;
   tenant: TenantTable;

@@ -127,3 +127,34 @@ export {
 } from './invitations.service.ts';
 /** Redemption, the directory's half: open a redeem link, bind the proven identity to the guest. */
 export { openRedeemLink, redeemInvitation, redeemableInvitation, redemptionTargets, INVALID_REDEEM_LINK, type RedeemableInvitation } from './redemption.service.ts';
+/** Cross-tenant access settings (Graph shape), the settings in force for a partner, and the inbound check. */
+export {
+  getCrossTenantDefault,
+  updateCrossTenantDefault,
+  resetCrossTenantDefault,
+  getCrossTenantPartner,
+  listCrossTenantPartners,
+  createCrossTenantPartner,
+  updateCrossTenantPartner,
+  deleteCrossTenantPartner,
+  effectiveCrossTenant,
+  inboundVerdict,
+  type CrossTenantSettings,
+  type PartnerSettings,
+  type InboundFacts,
+} from './cross-tenant.service.ts';
+/** Partner organizations (Graph connectedOrganization) and their sponsors. */
+export {
+  createConnectedOrganization,
+  getConnectedOrganization,
+  updateConnectedOrganization,
+  deleteConnectedOrganization,
+  listConnectedOrganizations,
+  listOrganizationSponsors,
+  addOrganizationSponsor,
+  removeOrganizationSponsor,
+  organizationsOfGuest,
+  type GraphConnectedOrganization,
+  type ConnectedOrganizationInput,
+  type SponsorKind,
+} from './connected-organizations.service.ts';

@@ -15,6 +15,10 @@ export const permissions = {
   'RoleManagement.ReadWrite.Directory': { id: '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8', description: 'Read and write all directory RBAC settings.' },
   'AuditLog.Read.All': { id: 'b0afded3-3588-46d8-8b3d-9842eff778da', description: 'Read all audit log data.' },
   'Application.ReadWrite.All': { id: '1bfefb4e-e0b5-418b-a88f-73c6d2cf6a4e', description: 'Read and write all applications.' },
+  'EntitlementManagement.Read.All': { id: 'c74fd47d-ed3c-45c3-9a9e-b8676de685d2', description: 'Read all entitlement management resources (partner organizations, access packages).' },
+  'EntitlementManagement.ReadWrite.All': { id: '9acd699f-1e81-4958-b001-93b1d2506e19', description: 'Read and write all entitlement management resources (partner organizations, access packages).' },
+  'Policy.ReadWrite.CrossTenantAccess': { id: '338163d7-f101-4c92-94ba-ca46fe52447c', description: "Read and write your organization's cross-tenant access settings." },
+  'IdentityProvider.ReadWrite.All': { id: '90db2b9a-d928-4d33-a4dd-8442ae3d41e4', description: "Read and write your organization's identity (authentication) providers." },
   'Policy.Read.All': { id: '246dd0d5-5bd0-4def-940b-0421030a5b68', description: "Read your organization's policies." },
   'Policy.ReadWrite.Authorization': { id: 'fb221be6-99f2-473f-bd32-01c6a0e9ca3b', description: "Read and write your organization's authorization policy (invite policy, external collaboration settings)." },
 } as const;
@@ -31,6 +35,8 @@ const IMPLIED: Partial<Record<Permission, Permission[]>> = {
   'Directory.Read.All': ['User.Read.All', 'Group.Read.All'],
   'RoleManagement.ReadWrite.Directory': [],
   'Policy.ReadWrite.Authorization': ['Policy.Read.All'],
+  'Policy.ReadWrite.CrossTenantAccess': ['Policy.Read.All'],
+  'EntitlementManagement.ReadWrite.All': ['EntitlementManagement.Read.All'],
 };
 
 /** The permission set with everything each member implies. */

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '#src/config/index.ts';
 import type { Clock } from '#src/core/clock.ts';
 import type { Db } from '#src/store/index.ts';
+import type { UpstreamOidc } from '#src/auth/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { Authenticator } from './principal.ts';
 
@@ -54,6 +55,8 @@ export interface HttpDeps {
   metrics?: Metrics;
   /** Seals secrets the HTTP-facing services store (one-time passcodes in the mail outbox). */
   masterKey: Buffer;
+  /** The OpenID Connect client for partner identity providers (keeps their discovery documents cached). */
+  upstream: UpstreamOidc;
   /** Deliver outbox messages queued by a request, after its transaction committed (does not wait). */
   deliverMail: (ids: string[]) => void;
 }

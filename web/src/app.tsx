@@ -2,8 +2,10 @@ import { Navigate, Route, Routes } from 'react-router';
 import { AppLayout } from './components/app-layout.tsx';
 import { RequireAuth } from './components/require-auth.tsx';
 import { AuditPage } from './pages/audit-page.tsx';
+import { ExternalCollaborationPage } from './pages/external-collaboration-page.tsx';
 import { GroupDetailPage } from './pages/group-detail-page.tsx';
 import { GroupsPage } from './pages/groups-page.tsx';
+import { InvitationsPage } from './pages/invitations-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
 import { RedeemPage } from './pages/redeem-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
@@ -32,6 +34,8 @@ export function App() {
         <Route path="/users/:id" element={<UserDetailPage />} />
         <Route path="/groups" element={<GroupsPage />} />
         <Route path="/groups/:id" element={<GroupDetailPage />} />
+        <Route path="/invitations" element={<InvitationsPage />} />
+        <Route path="/external-collaboration" element={<ExternalCollaborationPage />} />
         <Route path="/audit" element={<AuditPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -5,6 +5,7 @@ import { groupRoutes } from './groups.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { invitationRoutes } from './invitations.routes.ts';
 import { oauthInteractionRoutes } from './oauth-interaction.routes.ts';
+import { partnerRoutes } from './partners.routes.ts';
 import { portalRoutes } from './portal.routes.ts';
 import { redemptionRoutes } from './redemption.routes.ts';
 import { roleRoutes } from './roles.routes.ts';
@@ -22,4 +23,5 @@ export async function registerRoutes(app: App, deps: RouteDeps): Promise<void> {
   auditRoutes(app, deps);
   invitationRoutes(app, deps);
   redemptionRoutes(app, deps);
+  partnerRoutes(app, deps);
 }

@@ -1,31 +1,59 @@
 import { Type } from 'typebox';
-import { currentRedemption, finishRedemption, sendRedemptionOtp, startRedemption, verifyRedemptionOtp, type RedemptionDeps } from '#src/auth/index.ts';
+import {
+  beginFederation,
+  completeFederation,
+  currentRedemption,
+  FEDERATION_CALLBACK_PATH,
+  finishRedemption,
+  FLOW_COOKIE,
+  FLOW_COOKIE_PATH,
+  sendRedemptionOtp,
+  startGuestSignIn,
+  startRedemption,
+  verifyGuestOtp,
+  verifyRedemptionOtp,
+  type FederationDeps,
+  type NewSession,
+} from '#src/auth/index.ts';
+import type { FastifyReply } from 'fastify';
 import type { App, RouteDeps } from '../types.ts';
 import { errorResponses } from '../schemas/common.ts';
 
+const Nullable = (s: ReturnType<typeof Type.String>) => Type.Union([s, Type.Null()]);
 const RedemptionView = Type.Object({
   tenantDisplayName: Type.String(),
   invitedUserEmailAddress: Type.String(),
   invitedUserDisplayName: Type.String(),
   method: Type.String(),
+  providerDisplayName: Nullable(Type.String()),
   step: Type.String(),
-  otpSentTo: Type.Union([Type.String(), Type.Null()]),
-  termsOfUseUrl: Type.Union([Type.String(), Type.Null()]),
-  privacyStatementUrl: Type.Union([Type.String(), Type.Null()]),
+  otpSentTo: Nullable(Type.String()),
+  federationError: Nullable(Type.String()),
+  termsOfUseUrl: Nullable(Type.String()),
+  privacyStatementUrl: Nullable(Type.String()),
 });
 const responses = { 200: RedemptionView, ...errorResponses, 429: errorResponses[400] };
 const tags = ['redemption'];
-const COOKIE = 'gatehouse_redeem';
 const PATH = '/portal/api/redeem';
+const GUEST = '/portal/api/guest-session';
 
 /**
- * The invitee's side of an invitation (public: the invitee has no account yet). The flow lives in an HttpOnly,
- * SameSite=Strict cookie scoped to these routes, so another site cannot drive it and page scripts cannot read it.
+ * The invitee's and the guest's side (public: they have no session yet). A flow lives in an HttpOnly cookie scoped
+ * to the portal API; SameSite=Lax lets it come back with the partner provider's redirect, and no other site can
+ * send it with a POST.
  */
 export function redemptionRoutes(app: App, deps: RouteDeps): void {
-  const auth: RedemptionDeps = { db: deps.db, clock: deps.clock, config: deps.config, masterKey: deps.masterKey };
+  const auth: FederationDeps = { db: deps.db, clock: deps.clock, config: deps.config, masterKey: deps.masterKey, upstream: deps.upstream };
   const secure = deps.config.publicUrl.startsWith('https:');
-  const flowCookie = (request: { cookies: Record<string, string | undefined> }) => request.cookies[COOKIE];
+  const flowCookie = (request: { cookies: Record<string, string | undefined> }) => request.cookies[FLOW_COOKIE];
+  const setFlow = (reply: FastifyReply, value: string) => reply.setCookie(FLOW_COOKIE, value, { httpOnly: true, secure, sameSite: 'lax', path: FLOW_COOKIE_PATH, maxAge: 3600 });
+  const clearFlow = (reply: FastifyReply) => reply.clearCookie(FLOW_COOKIE, { httpOnly: true, secure, sameSite: 'lax', path: FLOW_COOKIE_PATH });
+  const setSession = (reply: FastifyReply, session: NewSession) => {
+    const cookie = deps.sessionCookie;
+    const maxAge = Math.max(1, Math.floor((session.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
+    reply.setCookie(cookie.name, session.cookieValue, { httpOnly: true, sameSite: cookie.sameSite, secure: cookie.secure, path: '/', maxAge });
+  };
+  const ctx = (request: { ip: string; headers: Record<string, string | string[] | undefined> }) => ({ ipAddress: request.ip, userAgent: (request.headers['user-agent'] as string | undefined) ?? null });
 
   app.post(
     PATH,
@@ -35,13 +63,11 @@ export function redemptionRoutes(app: App, deps: RouteDeps): void {
     },
     async (request, reply) => {
       const { cookieValue, view } = await startRedemption(auth, request.body.token, { ipAddress: request.ip });
-      reply.setCookie(COOKIE, cookieValue, { httpOnly: true, secure, sameSite: 'strict', path: PATH, maxAge: 3600 });
+      setFlow(reply, cookieValue);
       return view;
     },
   );
-  app.get(PATH, { config: { auth: 'public' }, schema: { tags, summary: 'Where the redemption in this browser stands', response: responses } }, async (request) =>
-    currentRedemption(auth, flowCookie(request)),
-  );
+  app.get(PATH, { config: { auth: 'public' }, schema: { tags, summary: 'Where the redemption in this browser stands', response: responses } }, async (request) => currentRedemption(auth, flowCookie(request)));
   app.post(`${PATH}/otp`, { config: { auth: 'public' }, schema: { tags, summary: 'Send a one-time passcode to the invited address', response: responses } }, async (request) => {
     const { mailIds, view } = await sendRedemptionOtp(auth, flowCookie(request), { ipAddress: request.ip });
     deps.deliverMail(mailIds);
@@ -49,10 +75,7 @@ export function redemptionRoutes(app: App, deps: RouteDeps): void {
   });
   app.post(
     `${PATH}/otp/verify`,
-    {
-      config: { auth: 'public' },
-      schema: { tags, summary: 'Check the one-time passcode', body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }), response: responses },
-    },
+    { config: { auth: 'public' }, schema: { tags, summary: 'Check the one-time passcode', body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }), response: responses } },
     async (request) => verifyRedemptionOtp(auth, flowCookie(request), request.body.code, { ipAddress: request.ip }),
   );
   app.post(
@@ -67,13 +90,56 @@ export function redemptionRoutes(app: App, deps: RouteDeps): void {
       },
     },
     async (request, reply) => {
-      const result = await finishRedemption(auth, flowCookie(request), request.body.accept, { ipAddress: request.ip, userAgent: request.headers['user-agent'] ?? null });
-      reply.clearCookie(COOKIE, { httpOnly: true, secure, sameSite: 'strict', path: PATH });
+      const result = await finishRedemption(auth, flowCookie(request), request.body.accept, ctx(request));
+      clearFlow(reply);
       if ('declined' in result) return { redirectUrl: null };
-      const session = deps.sessionCookie;
-      const maxAge = Math.max(1, Math.floor((result.session.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
-      reply.setCookie(session.name, result.session.cookieValue, { httpOnly: true, sameSite: session.sameSite, secure: session.secure, path: '/', maxAge });
+      setSession(reply, result.session);
       return { redirectUrl: result.redirectUrl };
+    },
+  );
+
+  // The browser leaves for the partner provider and comes back here; both are top-level navigations.
+  app.get('/portal/api/federation/start', { config: { auth: 'public' }, schema: { tags, summary: 'Go to the partner identity provider of the current flow', response: { 302: Type.Null(), ...errorResponses } } }, async (request, reply) =>
+    reply.redirect(await beginFederation(auth, flowCookie(request)), 302),
+  );
+  app.get(FEDERATION_CALLBACK_PATH, { config: { auth: 'public' }, schema: { tags, summary: 'Where the partner identity provider sends the browser back', response: { 302: Type.Null(), ...errorResponses } } }, async (request, reply) => {
+    const outcome = await completeFederation(auth, flowCookie(request), new URL(request.url, deps.config.publicUrl), ctx(request));
+    if (outcome.session) {
+      setSession(reply, outcome.session);
+      clearFlow(reply);
+    }
+    return reply.redirect(outcome.redirectTo, 302);
+  });
+
+  app.post(
+    GUEST,
+    {
+      config: { auth: 'public' },
+      schema: {
+        tags,
+        summary: 'Guest sign-in: start with the invited address',
+        body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ method: Type.String(), providerDisplayName: Nullable(Type.String()) }), ...errorResponses, 429: errorResponses[400] },
+      },
+    },
+    async (request, reply) => {
+      const started = await startGuestSignIn(auth, request.body.email, { ipAddress: request.ip });
+      setFlow(reply, started.cookieValue);
+      deps.deliverMail(started.mailIds);
+      return { method: started.method, providerDisplayName: started.providerDisplayName };
+    },
+  );
+  app.post(
+    `${GUEST}/verify`,
+    {
+      config: { auth: 'public' },
+      schema: { tags, summary: 'Guest sign-in: the code from the email', body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }), response: { 204: Type.Null(), ...errorResponses, 429: errorResponses[400] } },
+    },
+    async (request, reply) => {
+      const session = await verifyGuestOtp(auth, flowCookie(request), request.body.code, ctx(request));
+      setSession(reply, session);
+      clearFlow(reply);
+      return reply.status(204).send(null);
     },
   );
 }

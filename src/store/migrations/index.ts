@@ -3,6 +3,7 @@ import * as foundation from './20261121T2330_foundation.ts';
 import * as auth from './20261122T0100_auth.ts';
 import * as auditChains from './20261122T0200_audit_chains.ts';
 import * as b2b from './20261122T1100_b2b.ts';
+import * as federation from './20261122T1200_federation.ts';
 
 /** Every migration, in order. Append only; a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '20261122T0100_auth': auth,
   '20261122T0200_audit_chains': auditChains,
   '20261122T1100_b2b': b2b,
+  '20261122T1200_federation': federation,
 };

@@ -6,6 +6,8 @@ import { useSession, useSignOut } from '../api/session.ts';
 const NAV_ITEMS = [
   { to: '/users', label: 'Users' },
   { to: '/groups', label: 'Groups' },
+  { to: '/invitations', label: 'Invitations' },
+  { to: '/external-collaboration', label: 'External collaboration' },
   { to: '/audit', label: 'Audit log' },
 ] as const;
 

@@ -1,0 +1,110 @@
+import { appendAudit } from '#src/audit/index.ts';
+import { effectiveCrossTenant, inboundVerdict, redeemableInvitation, redemptionTargets, type DirDb } from '#src/directory/index.ts';
+import { inTransaction } from '#src/store/index.ts';
+import { authError } from './auth.errors.ts';
+import type { FederatedClaims } from './auth.tables.ts';
+import { flowOf, updateFlow, type ExternalFlow } from './external-flows.ts';
+import { getIdentityProviderRow, providerForEmail, providerForIssuer, type IdentityProviderRow } from './identity-providers.service.ts';
+import { completeRedemption, inviteeActor, type RedemptionDeps } from './redemption.service.ts';
+import { finishGuestSignIn, guestOf } from './guest-sign-in.service.ts';
+import type { NewSession } from './sessions.service.ts';
+import type { UpstreamIdentity, UpstreamOidc, UpstreamState } from './upstream-oidc.ts';
+
+/**
+ * Partner sign-in for the two external flows: an invitee redeeming (the partner must vouch for the invited
+ * address) and a guest signing in (the partner must vouch for the very identity that redeemed). The browser goes to
+ * the partner and comes back to one callback; the flow cookie says which flow it belongs to.
+ */
+export interface FederationDeps extends RedemptionDeps {
+  upstream: UpstreamOidc;
+}
+
+export const FEDERATION_CALLBACK_PATH = '/portal/api/federation/callback';
+const callbackUri = (deps: FederationDeps) => `${deps.config.publicUrl}${FEDERATION_CALLBACK_PATH}`;
+
+/** The address the flow is about, and the provider that serves it. */
+async function subjectOf(deps: FederationDeps, flow: ExternalFlow): Promise<{ email: string; provider: IdentityProviderRow | undefined }> {
+  if (flow.purpose === 'redeem') {
+    const found = await redeemableInvitation(deps.db as DirDb, flow.invitation_id as string);
+    return { email: found.invitation.email, provider: await providerForEmail(deps.db, found.invitation.email) };
+  }
+  const guest = await guestOf(deps, flow);
+  const bound = guest.identities.find((i) => i.signInType === 'federated');
+  return { email: guest.mail ?? '', provider: bound ? await providerForIssuer(deps.db, bound.issuer) : undefined };
+}
+
+/** Where to send the browser to sign in at the partner; the checks it must pass later are kept in the flow. */
+export async function beginFederation(deps: FederationDeps, cookieValue: string | undefined): Promise<string> {
+  const flow = await flowOf(deps.db, cookieValue, null, deps.clock.now(), false);
+  const { email, provider } = await subjectOf(deps, flow);
+  if (!provider) throw authError('FEDERATION_FAILED', 'No identity provider serves this address.');
+  if (provider.kind !== 'oidc') throw authError('FEDERATION_FAILED', `${provider.display_name} is a SAML identity provider; SAML sign-in starts at its own page.`);
+  const { url, saved } = await deps.upstream.begin(provider, callbackUri(deps), email);
+  await updateFlow(deps.db, flow, { federation_state: JSON.stringify(saved) as never, federation_error: null });
+  return url;
+}
+
+/** The partner key for cross-tenant settings: the provider's configured tenant id, the token's tid, or the issuer. */
+const partnerOf = (provider: IdentityProviderRow, identity: UpstreamIdentity): string => provider.tenant_id ?? identity.tenantId ?? provider.issuer;
+
+export interface FederationOutcome {
+  /** Where the browser goes next (the page of the flow, or the destination once finished). */
+  redirectTo: string;
+  session?: NewSession;
+}
+
+/**
+ * Handle the partner's redirect back. Any refusal is kept on the flow (the page shows it) and audited; the browser
+ * always lands back on the flow's page, never on an error stack.
+ */
+export async function completeFederation(deps: FederationDeps, cookieValue: string | undefined, callbackUrl: URL, ctx: { ipAddress: string | null; userAgent: string | null }): Promise<FederationOutcome> {
+  const flow = await flowOf(deps.db, cookieValue, null, deps.clock.now(), false);
+  const page = flow.purpose === 'redeem' ? '/redeem' : '/signin/guest';
+  try {
+    const saved = flow.federation_state as UpstreamState | null;
+    if (!saved) throw authError('FEDERATION_FAILED', 'This sign-in was not started here (or was already used). Start again.');
+    const provider = await getIdentityProviderRow(deps.db, saved.providerId);
+    // The saved state is single-use: a replayed callback finds nothing to check against.
+    await updateFlow(deps.db, flow, { federation_state: null as never });
+    const identity = await deps.upstream.complete(provider, callbackUrl, saved);
+    const { email } = await subjectOf(deps, flow);
+    if (!identity.email || identity.email.toLowerCase() !== email.toLowerCase()) {
+      throw authError('FEDERATION_FAILED', `You signed in at ${provider.display_name} as ${identity.email ?? 'an account without an email address'}, but this ${flow.purpose === 'redeem' ? 'invitation is' : 'guest account is'} for ${email}. Sign out there and sign in with ${email}.`);
+    }
+    const claims: FederatedClaims = { providerId: provider.id, partner: partnerOf(provider, identity), amr: identity.amr, groups: identity.groups, displayName: identity.displayName };
+    const settings = await effectiveCrossTenant(deps.db as DirDb, [claims.partner]);
+    const verdict = inboundVerdict(settings, { subject: identity.subject, groups: identity.groups, applicationId: null });
+    if (!verdict.allowed) throw authError('FEDERATION_FAILED', `This organization does not accept your sign-in: ${verdict.reason}.`);
+
+    return await inTransaction(deps.db, async (trx) => {
+      const current = await flowOf(trx, cookieValue, null, deps.clock.now(), true);
+      const verified = { method: 'oidc' as const, verified_issuer: identity.issuer, verified_subject: identity.subject, verified_email: identity.email, verified_claims: JSON.stringify(claims) };
+      await updateFlow(trx, current, verified);
+      const next: ExternalFlow = { ...current, ...verified, verified_claims: claims };
+      if (flow.purpose === 'signIn') {
+        const session = await finishGuestSignIn(trx, deps, next, ctx);
+        return { redirectTo: '/my-account', session };
+      }
+      if (settings.automaticUserConsentSettings?.inboundAllowed === true) {
+        const done = await completeRedemption(trx, deps, next, 'automatic', ctx);
+        return { redirectTo: done.redirectUrl, session: done.session };
+      }
+      return { redirectTo: page };
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    await updateFlow(deps.db, flow, { federation_error: message }).catch(() => undefined);
+    if (flow.purpose === 'redeem' && flow.invitation_id) {
+      const found = await redeemableInvitation(deps.db as DirDb, flow.invitation_id);
+      await inTransaction(deps.db, (trx) =>
+        appendAudit(trx, deps.clock, { event: 'invitation.redemptionBlocked', actor: inviteeActor(found, ctx.ipAddress), result: 'failure', resultReason: message, targets: redemptionTargets(found) }),
+      );
+    } else {
+      await inTransaction(deps.db, (trx) =>
+        appendAudit(trx, deps.clock, { event: 'auth.signInFailed', actor: { kind: 'user', id: flow.user_id as string, ipAddress: ctx.ipAddress }, result: 'failure', resultReason: message, targets: [{ id: flow.user_id as string, type: 'User' }], details: { method: 'federated' } }),
+      );
+    }
+    return { redirectTo: page };
+  }
+}
+
