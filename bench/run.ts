@@ -1,5 +1,6 @@
 import { auditBench } from './audit.bench.ts';
 import { directoryBench } from './directory.bench.ts';
+import { inviteBench } from './invite.bench.ts';
 
 /**
  * `npm run bench [-- name...]`: runs the benchmarks and prints their figures. Each compares against a baseline
@@ -8,6 +9,7 @@ import { directoryBench } from './directory.bench.ts';
 const benches: Record<string, () => Promise<void>> = {
   audit: auditBench,
   directory: directoryBench,
+  invite: inviteBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -5,11 +5,12 @@ import { systemClock, type Clock } from '#src/core/clock.ts';
 import { createLogger } from '#src/core/logger.ts';
 import { loadOrCreateMasterKey } from '#src/core/master-key.ts';
 import { migrateToLatest, openDatabase, runIfLeader, type Database } from '#src/store/index.ts';
-import { bootstrapDirectory, permissionsForUser, roleById, roleIdsForUser, type BootstrapResult } from '#src/directory/index.ts';
+import { bootstrapDirectory, purgeExpiredDeletedUsers, permissionsForUser, roleById, roleIdsForUser, runBulkInvitations, type BootstrapResult, type InvitationDeps } from '#src/directory/index.ts';
 import {
   consumeSetPasswordToken,
   createOAuthServer,
   createUpstreamOidc,
+  createUpstreamSaml,
   ensureSigningKeys,
   issueSetPasswordLink,
   revokeSession,
@@ -48,6 +49,7 @@ export interface StartOptions {
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;
 const MAIL_RETRY_INTERVAL_MS = 30_000;
+const BULK_INVITATION_INTERVAL_MS = 10_000;
 const KEY_RELOAD_INTERVAL_MS = 60_000;
 const defaultWebRoot = new URL('../web/dist', import.meta.url).pathname;
 
@@ -69,6 +71,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
   });
   let ready = false;
   const timers: NodeJS.Timeout[] = [];
+  let closeBulkInvitations = async (): Promise<void> => undefined;
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
@@ -108,6 +111,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       if (ids.length === 0) return;
       void deliverMail(mail, ids).catch((error: unknown) => logger.warn({ err: error }, 'mail delivery failed'));
     };
+    const bulkInvitations = bulkInvitationRunner({ db: database.db, clock, publicUrl: config.publicUrl, masterKey: masterKey.key }, sendNow, logger);
+    closeBulkInvitations = bulkInvitations.close;
 
     const webRoot = options.webRoot ?? defaultWebRoot;
     const https = config.tlsCertFile && config.tlsKeyFile ? { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) } : undefined;
@@ -125,7 +130,9 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       webRoot,
       masterKey: masterKey.key,
       deliverMail: sendNow,
+      runBulkInvitations: bulkInvitations.kick,
       upstream: createUpstreamOidc({ masterKey: masterKey.key, allowLoopbackHttp: config.environment === 'development' }),
+      saml: createUpstreamSaml({ publicUrl: config.publicUrl }),
     });
 
     await app.listen({ host: config.httpHost, port: config.httpPort });
@@ -135,6 +142,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
 
     const sweep = setInterval(() => {
       void runIfLeader(database.db, 'auth-sweep', () => sweepAuthState(authDeps)).catch((error) => logger.warn({ err: error }, 'auth sweep failed'));
+      void runIfLeader(database.db, 'deleted-users-purge', () => purgeExpiredDeletedUsers({ db: database.db, clock })).catch((error) => logger.warn({ err: error }, 'purging deleted users failed'));
     }, SWEEP_INTERVAL_MS);
     // Keys rotated or retired by `gatehouse keys` (or on another node) are picked up here.
     const keyReload = setInterval(() => {
@@ -148,7 +156,10 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     const mailRetry = setInterval(() => {
       void deliverMail(mail).catch((error: unknown) => logger.warn({ err: error }, 'mail retry failed'));
     }, MAIL_RETRY_INTERVAL_MS);
-    for (const timer of [sweep, keyReload, mailRetry]) {
+    // Bulk invitation jobs left unfinished by a node that stopped, or created on a node that was busy.
+    const bulkResume = setInterval(bulkInvitations.kick, BULK_INVITATION_INTERVAL_MS);
+    bulkInvitations.kick();
+    for (const timer of [sweep, keyReload, mailRetry, bulkResume]) {
       timer.unref();
       timers.push(timer);
     }
@@ -171,6 +182,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
           grace.unref();
           await app.close();
           clearTimeout(grace);
+          await bulkInvitations.close();
+          mail.transport?.close?.();
           await database.close();
           logger.info('Gatehouse stopped');
         })();
@@ -179,9 +192,50 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     };
   } catch (error) {
     for (const timer of timers) clearInterval(timer);
+    await closeBulkInvitations();
     await database.close();
     throw error;
   }
+}
+
+/**
+ * Bulk invitation jobs run on one node at a time (leader lock). A kick while this node is already running them
+ * makes it look again once done, so a job created meanwhile is not left for the next tick. `close` stops between
+ * chunks and waits, so no row is cut off by the database closing; what is left resumes on the next start.
+ */
+function bulkInvitationRunner(deps: InvitationDeps, deliver: (ids: string[]) => void, logger: Logger): { kick: () => void; close: () => Promise<void> } {
+  const stop = new AbortController();
+  let running: Promise<void> | undefined;
+  let again = false;
+  const run = (): void => {
+    again = false;
+    running = runIfLeader(deps.db, 'bulk-invitations', () =>
+      runBulkInvitations(deps, {
+        signal: stop.signal,
+        deliverMail: deliver,
+        onUnexpectedError: (error, context) => logger.error({ err: error, ...context }, 'bulk invitation row failed unexpectedly'),
+      }),
+    )
+      .then(
+        () => undefined,
+        (error: unknown) => logger.warn({ err: error }, 'bulk invitations stopped; they resume on the next run'),
+      )
+      .finally(() => {
+        running = undefined;
+        if (again && !stop.signal.aborted) run();
+      });
+  };
+  return {
+    kick: () => {
+      if (stop.signal.aborted) return;
+      if (running) again = true;
+      else run();
+    },
+    close: async () => {
+      stop.abort();
+      while (running) await running;
+    },
+  };
 }
 
 function authenticator(deps: AuthDeps, oauth: OAuthServer): Authenticator {

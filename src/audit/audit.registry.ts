@@ -24,6 +24,9 @@ export const auditEvents = {
   'user.passwordSet': { code: 'GH1104I', category: 'UserManagement', activity: 'Reset user password', operationType: 'Update', description: 'A password was set through a one-time link or by an administrator.' },
   'user.sessionsRevoked': { code: 'GH1105I', category: 'UserManagement', activity: 'Invalidate all refresh tokens for user', operationType: 'Update', description: 'All sign-in sessions of a user were revoked.' },
   'user.sponsorAdded': { code: 'GH1106I', category: 'UserManagement', activity: 'Add sponsor to user', operationType: 'Add', description: 'A sponsor was added to a user.' },
+  'user.leftOrganization': { code: 'GH1108I', category: 'UserManagement', activity: 'Leave organization', operationType: 'Delete', description: 'A guest left the organization: soft-deleted, signed out, removed from every group and role (groupsLeft lists the groups).' },
+  'user.restored': { code: 'GH1109I', category: 'UserManagement', activity: 'Restore user', operationType: 'Update', description: 'A deleted user was restored from deleted items.' },
+  'user.purged': { code: 'GH1110I', category: 'UserManagement', activity: 'Hard delete user', operationType: 'Delete', description: 'A deleted user was removed for good (by an administrator, or 30 days after deletion).' },
   'user.sponsorRemoved': { code: 'GH1107I', category: 'UserManagement', activity: 'Remove sponsor from user', operationType: 'Delete', description: 'A sponsor was removed from a user.' },
 
   'group.created': { code: 'GH1201I', category: 'GroupManagement', activity: 'Add group', operationType: 'Add', description: 'A group was created.' },
@@ -78,6 +81,8 @@ export const auditEvents = {
   'identityProvider.updated': { code: 'GH2012I', category: 'DirectoryManagement', activity: 'Update identity provider', operationType: 'Update', description: 'A partner identity provider changed (a new client secret shows only as changed).' },
   'identityProvider.deleted': { code: 'GH2013I', category: 'DirectoryManagement', activity: 'Delete identity provider', operationType: 'Delete', description: 'A partner identity provider was deleted.' },
   'policy.updated': { code: 'GH1901I', category: 'Policy', activity: 'Update policy', operationType: 'Update', description: 'A tenant policy (invite policy, external collaboration settings, external identities policy) changed; modifiedProperties lists the changes.' },
+  'invitation.bulkStarted': { code: 'GH1709I', category: 'UserManagement', activity: 'Bulk invite external users', operationType: 'Add', description: 'A CSV file of invitations was accepted as a bulk job (total and rows refused by the file check in additionalDetails); each row then records its own invitation event.' },
+  'invitation.bulkFinished': { code: 'GH1710I', category: 'UserManagement', activity: 'Finish bulk invitation', operationType: 'Other', description: 'A bulk invitation job finished (completed, or failed after repeated errors); succeeded and failed counts in additionalDetails.' },
 } as const satisfies Record<string, AuditEventSpec>;
 
 export type AuditEventName = keyof typeof auditEvents;

@@ -20,6 +20,7 @@ export const AuthErrorCodes = {
   GUEST_NOT_FOUND: { status: 400, description: 'No accepted, enabled guest uses this address (redeem the invitation first).' },
   IDENTITY_PROVIDER_NOT_FOUND: { status: 404, description: 'No identity provider has this id.' },
   DOMAIN_IN_USE: { status: 400, description: 'A domain is already served by another identity provider (each domain leads to one provider).' },
+  INVALID_METADATA: { status: 400, description: 'The SAML metadata (XML or URL) cannot be used; the message says what is missing.' },
   FEDERATION_FAILED: { status: 400, description: "The partner identity provider's answer was refused (wrong state, nonce, audience or signature, or a different email than invited); the message says which." },
 } as const;
 

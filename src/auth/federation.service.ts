@@ -1,6 +1,7 @@
 import { appendAudit } from '#src/audit/index.ts';
 import { effectiveCrossTenant, inboundVerdict, redeemableInvitation, redemptionTargets, type DirDb } from '#src/directory/index.ts';
-import { inTransaction } from '#src/store/index.ts';
+import { sql } from 'kysely';
+import { inTransaction, type Db } from '#src/store/index.ts';
 import { authError } from './auth.errors.ts';
 import type { FederatedClaims } from './auth.tables.ts';
 import { flowOf, updateFlow, type ExternalFlow } from './external-flows.ts';
@@ -9,6 +10,9 @@ import { completeRedemption, inviteeActor, type RedemptionDeps } from './redempt
 import { finishGuestSignIn, guestOf } from './guest-sign-in.service.ts';
 import type { NewSession } from './sessions.service.ts';
 import type { UpstreamIdentity, UpstreamOidc, UpstreamState } from './upstream-oidc.ts';
+import type { SamlState, UpstreamSaml } from './upstream-saml.ts';
+import { randomToken, sha256Hex } from '#src/core/crypto.ts';
+import type { AuthDb } from './auth.tables.ts';
 
 /**
  * Partner sign-in for the two external flows: an invitee redeeming (the partner must vouch for the invited
@@ -17,7 +21,11 @@ import type { UpstreamIdentity, UpstreamOidc, UpstreamState } from './upstream-o
  */
 export interface FederationDeps extends RedemptionDeps {
   upstream: UpstreamOidc;
+  saml: UpstreamSaml;
 }
+
+/** What a flow keeps between leaving for the partner and coming back. */
+type SavedFederation = ({ protocol: 'oidc' } & UpstreamState) | ({ protocol: 'saml'; relayHash: string } & SamlState);
 
 export const FEDERATION_CALLBACK_PATH = '/portal/api/federation/callback';
 const callbackUri = (deps: FederationDeps) => `${deps.config.publicUrl}${FEDERATION_CALLBACK_PATH}`;
@@ -38,8 +46,20 @@ export async function beginFederation(deps: FederationDeps, cookieValue: string 
   const flow = await flowOf(deps.db, cookieValue, null, deps.clock.now(), false);
   const { email, provider } = await subjectOf(deps, flow);
   if (!provider) throw authError('FEDERATION_FAILED', 'No identity provider serves this address.');
-  if (provider.kind !== 'oidc') throw authError('FEDERATION_FAILED', `${provider.display_name} is a SAML identity provider; SAML sign-in starts at its own page.`);
-  const { url, saved } = await deps.upstream.begin(provider, callbackUri(deps), email);
+  let url: string;
+  let saved: SavedFederation;
+  if (provider.kind === 'oidc') {
+    const begun = await deps.upstream.begin(provider, callbackUri(deps), email);
+    url = begun.url;
+    saved = { protocol: 'oidc', ...begun.saved };
+  } else {
+    // The IdP POSTs its answer back from its own site, so the (SameSite=Lax) flow cookie does not come with it:
+    // the RelayState names the flow instead, and only its hash is stored.
+    const relay = randomToken(32);
+    const begun = await deps.saml.begin(provider, relay);
+    url = begun.url;
+    saved = { protocol: 'saml', relayHash: sha256Hex(relay), ...begun.saved };
+  }
   await updateFlow(deps.db, flow, { federation_state: JSON.stringify(saved) as never, federation_error: null });
   return url;
 }
@@ -54,19 +74,44 @@ export interface FederationOutcome {
 }
 
 /**
- * Handle the partner's redirect back. Any refusal is kept on the flow (the page shows it) and audited; the browser
- * always lands back on the flow's page, never on an error stack.
+ * Handle the partner's OIDC redirect back. Any refusal is kept on the flow (the page shows it) and audited; the
+ * browser always lands back on the flow's page, never on an error stack.
  */
-export async function completeFederation(deps: FederationDeps, cookieValue: string | undefined, callbackUrl: URL, ctx: { ipAddress: string | null; userAgent: string | null }): Promise<FederationOutcome> {
+export async function completeFederation(deps: FederationDeps, cookieValue: string | undefined, callbackUrl: URL, ctx: Ctx): Promise<FederationOutcome> {
   const flow = await flowOf(deps.db, cookieValue, null, deps.clock.now(), false);
-  const page = flow.purpose === 'redeem' ? '/redeem' : '/signin/guest';
+  return settle(deps, flow, ctx, async (saved, provider) => {
+    if (saved.protocol !== 'oidc' || provider.kind !== 'oidc') throw authError('FEDERATION_FAILED', 'This sign-in was not started with an OpenID provider.');
+    return deps.upstream.complete(provider, callbackUrl, saved);
+  });
+}
+
+/** Handle a SAML response POSTed by the partner's IdP; the RelayState names the flow. */
+export async function completeSamlFederation(deps: FederationDeps, relayState: string | undefined, samlResponse: string | undefined, ctx: Ctx): Promise<FederationOutcome> {
+  const relayHash = typeof relayState === 'string' && /^[A-Za-z0-9_-]{43}$/.test(relayState) ? sha256Hex(relayState) : '';
+  const row = relayHash
+    ? await (deps.db as AuthDb).selectFrom('redemption_flows').select('id_hash').where(sql<boolean>`federation_state->>'relayHash' = ${relayHash}`).where('expires_at', '>', deps.clock.now()).executeTakeFirst()
+    : undefined;
+  if (!row) return { redirectTo: '/signin/guest?refused=1' };
+  const flow = await (deps.db as AuthDb).selectFrom('redemption_flows').selectAll().where('id_hash', '=', row.id_hash).executeTakeFirstOrThrow();
+  return settle(deps, flow as ExternalFlow, ctx, async (saved, provider) => {
+    if (saved.protocol !== 'saml' || provider.kind !== 'saml') throw authError('FEDERATION_FAILED', 'This sign-in was not started with a SAML identity provider.');
+    if (typeof samlResponse !== 'string' || !samlResponse) throw authError('FEDERATION_FAILED', 'The identity provider sent no SAML response.');
+    return deps.saml.complete(provider, samlResponse, saved);
+  });
+}
+
+type Ctx = { ipAddress: string | null; userAgent: string | null };
+
+/** The checks every partner answer goes through, then the step that follows (consent, redemption, or a session). */
+async function settle(deps: FederationDeps, flow: ExternalFlow, ctx: Ctx, resolve: (saved: SavedFederation, provider: IdentityProviderRow) => Promise<UpstreamIdentity>): Promise<FederationOutcome> {
+  const page = flow.purpose === 'redeem' ? '/redeem' : '/signin/guest?refused=1';
   try {
-    const saved = flow.federation_state as UpstreamState | null;
+    const saved = flow.federation_state as SavedFederation | null;
     if (!saved) throw authError('FEDERATION_FAILED', 'This sign-in was not started here (or was already used). Start again.');
     const provider = await getIdentityProviderRow(deps.db, saved.providerId);
-    // The saved state is single-use: a replayed callback finds nothing to check against.
+    // The saved state is single-use: a replayed answer finds nothing to check against.
     await updateFlow(deps.db, flow, { federation_state: null as never });
-    const identity = await deps.upstream.complete(provider, callbackUrl, saved);
+    const identity = await resolve(saved, provider);
     const { email } = await subjectOf(deps, flow);
     if (!identity.email || identity.email.toLowerCase() !== email.toLowerCase()) {
       throw authError('FEDERATION_FAILED', `You signed in at ${provider.display_name} as ${identity.email ?? 'an account without an email address'}, but this ${flow.purpose === 'redeem' ? 'invitation is' : 'guest account is'} for ${email}. Sign out there and sign in with ${email}.`);
@@ -77,8 +122,8 @@ export async function completeFederation(deps: FederationDeps, cookieValue: stri
     if (!verdict.allowed) throw authError('FEDERATION_FAILED', `This organization does not accept your sign-in: ${verdict.reason}.`);
 
     return await inTransaction(deps.db, async (trx) => {
-      const current = await flowOf(trx, cookieValue, null, deps.clock.now(), true);
-      const verified = { method: 'oidc' as const, verified_issuer: identity.issuer, verified_subject: identity.subject, verified_email: identity.email, verified_claims: JSON.stringify(claims) };
+      const current = await lockedFlow(trx, flow);
+      const verified = { method: provider.kind, verified_issuer: identity.issuer, verified_subject: identity.subject, verified_email: identity.email, verified_claims: JSON.stringify(claims) };
       await updateFlow(trx, current, verified);
       const next: ExternalFlow = { ...current, ...verified, verified_claims: claims };
       if (flow.purpose === 'signIn') {
@@ -92,19 +137,27 @@ export async function completeFederation(deps: FederationDeps, cookieValue: stri
       return { redirectTo: page };
     });
   } catch (error) {
-    const message = (error as Error).message;
-    await updateFlow(deps.db, flow, { federation_error: message }).catch(() => undefined);
-    if (flow.purpose === 'redeem' && flow.invitation_id) {
-      const found = await redeemableInvitation(deps.db as DirDb, flow.invitation_id);
-      await inTransaction(deps.db, (trx) =>
-        appendAudit(trx, deps.clock, { event: 'invitation.redemptionBlocked', actor: inviteeActor(found, ctx.ipAddress), result: 'failure', resultReason: message, targets: redemptionTargets(found) }),
-      );
-    } else {
-      await inTransaction(deps.db, (trx) =>
-        appendAudit(trx, deps.clock, { event: 'auth.signInFailed', actor: { kind: 'user', id: flow.user_id as string, ipAddress: ctx.ipAddress }, result: 'failure', resultReason: message, targets: [{ id: flow.user_id as string, type: 'User' }], details: { method: 'federated' } }),
-      );
-    }
+    await recordRefusal(deps, flow, (error as Error).message, ctx);
     return { redirectTo: page };
   }
 }
 
+async function lockedFlow(trx: Db, flow: ExternalFlow): Promise<ExternalFlow> {
+  const row = await (trx as AuthDb).selectFrom('redemption_flows').selectAll().where('id_hash', '=', flow.id_hash).forUpdate().executeTakeFirst();
+  if (!row) throw authError('REDEMPTION_NOT_FOUND', 'This page expired. Start again.');
+  return row as ExternalFlow;
+}
+
+async function recordRefusal(deps: FederationDeps, flow: ExternalFlow, message: string, ctx: Ctx): Promise<void> {
+  await updateFlow(deps.db, flow, { federation_error: message }).catch(() => undefined);
+  if (flow.purpose === 'redeem' && flow.invitation_id) {
+    const found = await redeemableInvitation(deps.db as DirDb, flow.invitation_id);
+    await inTransaction(deps.db, (trx) =>
+      appendAudit(trx, deps.clock, { event: 'invitation.redemptionBlocked', actor: inviteeActor(found, ctx.ipAddress), result: 'failure', resultReason: message, targets: redemptionTargets(found) }),
+    );
+    return;
+  }
+  await inTransaction(deps.db, (trx) =>
+    appendAudit(trx, deps.clock, { event: 'auth.signInFailed', actor: { kind: 'user', id: flow.user_id as string, ipAddress: ctx.ipAddress }, result: 'failure', resultReason: message, targets: [{ id: flow.user_id as string, type: 'User' }], details: { method: 'federated' } }),
+  );
+}

@@ -7,6 +7,7 @@ import { appendAudit, type Actor } from '#src/audit/index.ts';
 import { inTransaction, type Db } from '#src/store/index.ts';
 import type { AuthDb, IdentityProviderTable } from './auth.tables.ts';
 import { authError } from './auth.errors.ts';
+import { parseSamlMetadata } from './saml-metadata.ts';
 
 /**
  * Partner identity providers: the OIDC providers and SAML IdPs that invitees and guests of the domains they serve
@@ -214,7 +215,33 @@ const target = (row: Pick<IdentityProviderRow, 'id' | 'display_name'>) => ({ id:
 /** What the audit log shows of a provider: never the sealed secret. */
 const auditable = (row: Omit<IdentityProviderRow, 'id' | 'created_at' | 'updated_at'>) => ({ ...row, sealed_client_secret: row.sealed_client_secret ? 'set' : null });
 
-export async function createIdentityProvider(deps: IdentityProviderDeps, actor: Actor, body: Record<string, unknown>): Promise<GraphIdentityProvider> {
+/**
+ * A SAML IdP may be described by its metadata instead of field by field: `metadataXml` (Gatehouse extension) or
+ * `metadataExchangeUri` (fetched once, here). Fields given explicitly win over the metadata.
+ */
+async function withSamlMetadata(deps: IdentityProviderDeps, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const { metadataXml, ...rest } = body;
+  if (body['@odata.type'] !== SAML_TYPE && metadataXml === undefined) return rest;
+  let xml = typeof metadataXml === 'string' ? metadataXml : undefined;
+  const complete = ['issuerUri', 'passiveSignInUri', 'signingCertificate'].every((k) => typeof body[k] === 'string');
+  if (xml === undefined && typeof body.metadataExchangeUri === 'string' && !complete) {
+    const url = httpsUrl('metadataExchangeUri', body.metadataExchangeUri, deps.allowLoopbackHttp);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'error' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      xml = (await response.text()).slice(0, 1_000_000);
+    } catch (error) {
+      throw authError('INVALID_METADATA', `The SAML metadata could not be fetched from ${url}: ${(error as Error).message}.`);
+    }
+  }
+  if (xml === undefined) return rest;
+  if (xml.length > 1_000_000) throw authError('INVALID_METADATA', 'The SAML metadata is larger than 1 MB.');
+  const parsed = parseSamlMetadata(xml);
+  return { issuerUri: parsed.entityId, passiveSignInUri: parsed.ssoUrl, signingCertificate: parsed.certificates[0], ...rest };
+}
+
+export async function createIdentityProvider(deps: IdentityProviderDeps, actor: Actor, input: Record<string, unknown>): Promise<GraphIdentityProvider> {
+  const body = await withSamlMetadata(deps, input);
   const values = rowFromInput(deps, body, null);
   const now = deps.clock.now();
   const row: IdentityProviderRow = { id: newId(), ...values, created_at: now, updated_at: now };
@@ -243,7 +270,8 @@ export async function listIdentityProviders(db: Db): Promise<GraphIdentityProvid
   return rows.map(toGraphIdentityProvider);
 }
 
-export async function updateIdentityProvider(deps: IdentityProviderDeps, actor: Actor, id: string, body: Record<string, unknown>): Promise<void> {
+export async function updateIdentityProvider(deps: IdentityProviderDeps, actor: Actor, id: string, input: Record<string, unknown>): Promise<void> {
+  const body = await withSamlMetadata(deps, input);
   await inTransaction(deps.db, async (trx) => {
     await sqlLock(trx);
     const before = await getIdentityProviderRow(trx, id);

@@ -72,7 +72,11 @@ export {
 /** The cookie that carries a redemption or guest sign-in flow. */
 export { FLOW_COOKIE, FLOW_COOKIE_PATH } from './external-flows.ts';
 /** Partner sign-in (OIDC) for redemption and guest sign-in: where to send the browser, and the callback. */
-export { beginFederation, completeFederation, FEDERATION_CALLBACK_PATH, type FederationDeps, type FederationOutcome } from './federation.service.ts';
+export { beginFederation, completeFederation, completeSamlFederation, FEDERATION_CALLBACK_PATH, type FederationDeps, type FederationOutcome } from './federation.service.ts';
+/** The SAML service provider for partner IdPs (@node-saml/node-saml), and IdP metadata parsing. */
+export { createUpstreamSaml, samlIdentity, SAML_ACS_PATH, type UpstreamSaml } from './upstream-saml.ts';
+/** Reading SAML IdP metadata (entity id, sign-in URL, signing certificates). */
+export { parseSamlMetadata } from './saml-metadata.ts';
 /** The OpenID Connect client for partner providers (openid-client), with its discovery cache. */
 export { createUpstreamOidc, mapClaims, type UpstreamOidc, type UpstreamIdentity } from './upstream-oidc.ts';
 /** Guests signing in again with the identity that redeemed (their provider, or a code by email). */
@@ -86,6 +90,7 @@ export {
   getIdentityProviderRow,
   toGraphIdentityProvider,
   providerForEmail,
+  providerForIssuer,
   type GraphIdentityProvider,
   type IdentityProviderDeps,
 } from './identity-providers.service.ts';

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '#src/config/index.ts';
 import { isAppError } from '#src/core/errors.ts';
 import { registerDirectoryCommands } from './directory.commands.ts';
+import { registerInviteCommands } from './invite.commands.ts';
 import { registerLoginCommands } from './login.commands.ts';
 import { registerOfflineCommands } from './offline.commands.ts';
 import { CliError } from './output.ts';
@@ -43,6 +44,7 @@ program
 registerOfflineCommands(program);
 registerLoginCommands(program);
 registerDirectoryCommands(program);
+registerInviteCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -20,6 +20,8 @@ export const DirectoryErrorCodes = {
   INVALID_CSV: { status: 400, description: 'The uploaded CSV file cannot be used as a whole (the message names the problem); bad rows alone are reported per row instead.' },
   INVITATION_NOT_FOUND: { status: 404, description: 'No invitation has this id.' },
   ROLE_NOT_FOUND: { status: 404, description: 'No role definition or role assignment has this id.' },
+  BULK_JOB_NOT_FOUND: { status: 404, description: 'No bulk invitation job has this id, or the caller neither created it nor holds User.Invite.All.' },
+  BULK_JOB_NOT_FINISHED: { status: 409, description: 'The bulk invitation job is still running: its result file exists once its status is completed or failed.' },
 } as const;
 
 type Code = keyof typeof DirectoryErrorCodes;

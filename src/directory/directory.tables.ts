@@ -28,6 +28,7 @@ export interface UserTable {
   last_successful_sign_in_at: Date | null;
   sign_in_sessions_valid_from: Date;
   created_at: Date;
+  deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface Identity {
@@ -184,6 +185,42 @@ export interface ConnectedOrganizationSponsorTable {
   kind: 'internal' | 'external';
 }
 
+/** A bulk invitation: an uploaded CSV worked through in the background (see bulk-invitations.service.ts). */
+export interface BulkInvitationJobTable {
+  id: string;
+  status: 'running' | 'completed' | 'failed';
+  created_by: ColumnType<unknown, string, string>;
+  format: 'entra' | 'short';
+  total: number;
+  processed: ColumnType<number, number | undefined, number>;
+  succeeded: ColumnType<number, number | undefined, number>;
+  failed: ColumnType<number, number | undefined, number>;
+  attempts: ColumnType<number, number | undefined, number>;
+  error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+/** What a valid record of the file asks for; empty for a record the CSV reader already refused. */
+export interface BulkInvitationRowInput {
+  redirectUrl?: string;
+  displayName?: string | null;
+  sendInvitationMessage?: boolean;
+  customizedMessageBody?: string | null;
+}
+
+export interface BulkInvitationRowTable {
+  job_id: string;
+  line: number;
+  email: string;
+  input: ColumnType<BulkInvitationRowInput, string, string>;
+  status: 'pending' | 'invited' | 'failed';
+  user_id: string | null;
+  invitation_id: string | null;
+  error: string | null;
+  attempted_at: Date | null;
+}
+
 export interface DirectoryTables {
   cross_tenant_policies: CrossTenantPolicyTable;
   connected_organizations: ConnectedOrganizationTable;
@@ -201,4 +238,6 @@ export interface DirectoryTables {
   application_credentials: ApplicationCredentialTable;
   service_principals: ServicePrincipalTable;
   app_role_assignments: AppRoleAssignmentTable;
+  bulk_invitation_jobs: BulkInvitationJobTable;
+  bulk_invitation_rows: BulkInvitationRowTable;
 }

@@ -125,6 +125,10 @@ export {
   type Inviter,
   type ListedInvitation,
 } from './invitations.service.ts';
+/** Bulk invitations: a CSV upload becomes a job worked through in the background and resumed after a restart. */
+export { createBulkJob, processBulkJob, runBulkInvitations, getBulkJob, bulkJobResultsCsv, type BulkInvitationJob, type BulkRunOptions } from './bulk-invitations.service.ts';
+/** The bulk-invite CSV reader (Entra's template or the short form) and the per-row result file. */
+export { parseInvitationCsv, invitationResultCsv, type BulkInviteRow, type BulkInviteRowError, type BulkInviteResult, type ParsedInvitationCsv } from './bulk-invite.csv.ts';
 /** Redemption, the directory's half: open a redeem link, bind the proven identity to the guest. */
 export { openRedeemLink, redeemInvitation, redeemableInvitation, redemptionTargets, INVALID_REDEEM_LINK, type RedeemableInvitation } from './redemption.service.ts';
 /** Cross-tenant access settings (Graph shape), the settings in force for a partner, and the inbound check. */
@@ -158,3 +162,5 @@ export {
   type ConnectedOrganizationInput,
   type SponsorKind,
 } from './connected-organizations.service.ts';
+/** Soft deletion (deletedItems): a guest leaving the organization, restore, purge after 30 days. */
+export { leaveOrganization, listDeletedUsers, restoreDeletedUser, purgeDeletedUser, purgeExpiredDeletedUsers, DELETED_RETENTION_DAYS, type DeletedUser } from './deleted-users.service.ts';

@@ -12,7 +12,8 @@ import type { InvitationTable, InvitedUserMessageInfo } from './directory.tables
 export type InvitationRow = Selectable<InvitationTable>;
 import { domainVerdict, getExternalCollaboration, redirectAllowed, type ExternalCollaborationSettings } from './external-settings.service.ts';
 import { getTenant } from './tenant.service.ts';
-import type { UserRow } from './users.shape.ts';
+import { DELETED_RETENTION_DAYS } from './deleted-users.service.ts';
+import { newUserRow, type UserRow } from './users.shape.ts';
 
 /** Invitations need, besides the directory, where links point and the key that seals mail secrets. */
 export interface InvitationDeps extends DirectoryDeps {
@@ -73,7 +74,7 @@ const userTarget = (row: Pick<UserRow, 'id' | 'display_name' | 'user_principal_n
 const actorName = (actor: Actor): string => (actor.kind === 'system' ? 'Gatehouse' : (actor.displayName ?? (actor.kind === 'user' ? (actor.userPrincipalName ?? 'An administrator') : 'An application')));
 
 /** The invite policy (allowInvitesFrom): which callers may invite at all. */
-async function assertMayInvite(db: Db, inviter: Inviter, settings: ExternalCollaborationSettings): Promise<string | undefined> {
+export async function assertMayInvite(db: Db, inviter: Inviter, settings: ExternalCollaborationSettings): Promise<string | undefined> {
   const privileged = inviter.permissions.has('User.Invite.All');
   switch (settings.allowInvitesFrom) {
     case 'none':
@@ -169,6 +170,9 @@ export async function createInvitation(deps: InvitationDeps, inviter: Inviter, i
     let user = reset
       ? ((await trx.selectFrom('users').selectAll().where('id', '=', resetUserId as string).forUpdate().executeTakeFirst()) as UserRow | undefined)
       : ((await trx.selectFrom('users').selectAll().where((eb) => eb(eb.fn('lower', ['mail']), '=', email.toLowerCase())).orderBy('created_at').forUpdate().executeTakeFirst()) as UserRow | undefined);
+    if (user?.deleted_at) {
+      throw directoryError('DUPLICATE_VALUE', `The user with the address ${user.mail ?? email} was deleted and is kept in deleted items for ${DELETED_RETENTION_DAYS} days: restore it (POST /v1.0/directory/deletedItems/${user.id}/restore) or delete it permanently first.`);
+    }
     if (reset && !user) throw directoryError('USER_NOT_FOUND', `Resource '${resetUserId}' does not exist or one of its queried reference-property objects are not present.`);
     if (user && user.creation_type !== 'Invitation') {
       throw directoryError(
@@ -182,11 +186,9 @@ export async function createInvitation(deps: InvitationDeps, inviter: Inviter, i
     if (!user) {
       created = true;
       const upn = guestUpn(email, tenant.initialDomain);
-      user = {
+      user = newUserRow(now, {
         id: newId(),
         display_name: input.invitedUserDisplayName?.trim() || email.slice(0, email.indexOf('@')),
-        given_name: null,
-        surname: null,
         mail: email,
         mail_nickname: email.slice(0, email.indexOf('@')).replace(/[^A-Za-z0-9._-]/g, '_'),
         user_principal_name: upn,
@@ -194,22 +196,8 @@ export async function createInvitation(deps: InvitationDeps, inviter: Inviter, i
         external_user_state: 'PendingAcceptance',
         external_user_state_changed_at: now,
         creation_type: 'Invitation',
-        identities: [],
         other_mails: [email],
-        account_enabled: true,
-        company_name: null,
-        employee_type: null,
-        department: null,
-        job_title: null,
-        usage_location: null,
-        password_hash: null,
-        password_change_required: false,
-        last_sign_in_at: null,
-        last_non_interactive_sign_in_at: null,
-        last_successful_sign_in_at: null,
-        sign_in_sessions_valid_from: now,
-        created_at: now,
-      };
+      });
       await trx.insertInto('users').values({ ...user, identities: JSON.stringify(user.identities) }).execute();
       events.push({ event: 'user.created', actor: inviter.actor, targets: [userTarget(user)] });
     } else if (reset) {

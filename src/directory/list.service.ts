@@ -16,7 +16,7 @@ export interface ListPage<T> extends Omit<ListResult<T>, 'rows'> {
 
 export async function listUsers(db: Db, odata: ODataQuery): Promise<ListPage<GraphUser>> {
   const select = validateSelect(odata.select, userSelectable, 'users');
-  const page = await listPage(db, db.selectFrom('users').selectAll(), odata, userFields, 'users');
+  const page = await listPage(db, db.selectFrom('users').selectAll().where('deleted_at', 'is', null), odata, userFields, 'users');
   const withActivity = select?.includes('signInActivity') ?? false;
   return { ...page, select, value: (page.rows as UserRow[]).map((row) => toGraphUser(row, { signInActivity: withActivity })) };
 }

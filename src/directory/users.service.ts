@@ -7,7 +7,7 @@ import { inTransaction } from '#src/store/index.ts';
 import { isUniqueViolation, type DirDb as Db, type DirectoryDeps } from './directory.deps.ts';
 import { directoryError } from './directory.errors.ts';
 import { verifiedDomains } from './tenant.service.ts';
-import { toGraphUser, userWritable, type GraphUser, type UserPatch, type UserRow } from './users.shape.ts';
+import { newUserRow, toGraphUser, userWritable, type GraphUser, type UserPatch, type UserRow } from './users.shape.ts';
 import { assertNotLastGlobalAdmin, lockGlobalAdmins, removeRoleAssignmentsOf } from './roles.service.ts';
 
 export interface CreateUserInput {
@@ -59,7 +59,7 @@ export async function createUser(deps: DirectoryDeps, actor: Actor, input: Creat
   }
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
   const now = deps.clock.now();
-  const row: UserRow = {
+  const row = newUserRow(now, {
     id: newId(),
     display_name: input.displayName,
     given_name: input.givenName ?? null,
@@ -68,8 +68,6 @@ export async function createUser(deps: DirectoryDeps, actor: Actor, input: Creat
     mail_nickname: input.mailNickname ?? input.userPrincipalName.split('@')[0] ?? null,
     user_principal_name: input.userPrincipalName,
     user_type: input.userType ?? 'Member',
-    external_user_state: null,
-    external_user_state_changed_at: null,
     creation_type: input.creationType ?? null,
     identities: [{ signInType: 'userPrincipalName', issuer: domain, issuerAssignedId: input.userPrincipalName }],
     other_mails: input.otherMails ?? [],
@@ -81,12 +79,7 @@ export async function createUser(deps: DirectoryDeps, actor: Actor, input: Creat
     usage_location: input.usageLocation ?? null,
     password_hash: passwordHash,
     password_change_required: input.forceChangePasswordNextSignIn ?? false,
-    last_sign_in_at: null,
-    last_non_interactive_sign_in_at: null,
-    last_successful_sign_in_at: null,
-    sign_in_sessions_valid_from: now,
-    created_at: now,
-  };
+  });
   try {
     await inTransaction(deps.db, async (trx) => {
       await trx.insertInto('users').values({ ...row, identities: JSON.stringify(row.identities) }).execute();
@@ -104,7 +97,7 @@ export async function createUser(deps: DirectoryDeps, actor: Actor, input: Creat
 /** A user row by id or userPrincipalName (case-insensitive), or undefined. */
 export async function findUserRow(db: Db, idOrUpn: string): Promise<UserRow | undefined> {
   const isId = isUuid(idOrUpn);
-  const query = db.selectFrom('users').selectAll();
+  const query = db.selectFrom('users').selectAll().where('deleted_at', 'is', null);
   const row = isId
     ? await query.where('id', '=', idOrUpn).executeTakeFirst()
     : await query.where((eb) => eb(eb.fn('lower', ['user_principal_name']), '=', idOrUpn.toLowerCase())).executeTakeFirst();

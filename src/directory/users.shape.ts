@@ -93,3 +93,34 @@ export const userWritable = {
 } as const satisfies Partial<Record<keyof GraphUser, keyof UserTable>>;
 
 export type UserPatch = { [K in keyof typeof userWritable]?: GraphUser[K] };
+
+/** A new user row: the given fields over the defaults every new user starts with (enabled, no sign-ins yet). */
+export function newUserRow(now: Date, fields: Pick<UserRow, 'id' | 'display_name' | 'user_principal_name'> & Partial<UserRow>): UserRow {
+  return {
+    given_name: null,
+    surname: null,
+    mail: null,
+    mail_nickname: null,
+    user_type: 'Member',
+    external_user_state: null,
+    external_user_state_changed_at: null,
+    creation_type: null,
+    identities: [],
+    other_mails: [],
+    account_enabled: true,
+    company_name: null,
+    employee_type: null,
+    department: null,
+    job_title: null,
+    usage_location: null,
+    password_hash: null,
+    password_change_required: false,
+    last_sign_in_at: null,
+    last_non_interactive_sign_in_at: null,
+    last_successful_sign_in_at: null,
+    sign_in_sessions_valid_from: now,
+    created_at: now,
+    deleted_at: null,
+    ...fields,
+  };
+}

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '#src/config/index.ts';
 import type { Clock } from '#src/core/clock.ts';
 import type { Db } from '#src/store/index.ts';
-import type { UpstreamOidc } from '#src/auth/index.ts';
+import type { UpstreamOidc, UpstreamSaml } from '#src/auth/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { Authenticator } from './principal.ts';
 
@@ -57,8 +57,12 @@ export interface HttpDeps {
   masterKey: Buffer;
   /** The OpenID Connect client for partner identity providers (keeps their discovery documents cached). */
   upstream: UpstreamOidc;
+  /** The SAML service provider for partner IdPs. */
+  saml: UpstreamSaml;
   /** Deliver outbox messages queued by a request, after its transaction committed (does not wait). */
   deliverMail: (ids: string[]) => void;
+  /** Start working through unfinished bulk invitation jobs now, on whichever node holds the lock (does not wait). */
+  runBulkInvitations: () => void;
 }
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;

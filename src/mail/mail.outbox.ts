@@ -13,14 +13,25 @@ import { SECRET_PLACEHOLDER, type RenderedMail } from './mail.templates.ts';
 /** Sends one message; the SMTP transport in production, any SMTP server in tests. */
 export interface MailTransport {
   send(message: { from: string; to: string[]; cc: string[]; subject: string; text: string; html: string }): Promise<void>;
+  /** Close kept-open connections (on shutdown). */
+  close?(): void;
 }
 
-/** A nodemailer SMTP transport for `smtp://` or `smtps://` URLs (credentials in the URL). */
+/** SMTP connections kept open and used in parallel: also how many messages deliverMail sends at once. */
+export const SMTP_CONNECTIONS = 4;
+
+/**
+ * A pooled nodemailer SMTP transport for `smtp://` or `smtps://` URLs (credentials in the URL). Connections stay
+ * open between messages (up to 100 each), so a burst of invitations does not pay a TCP and TLS handshake per mail.
+ */
 export function smtpTransport(url: string): MailTransport {
-  const transporter = nodemailer.createTransport(url);
+  const transporter = nodemailer.createTransport({ url, pool: true, maxConnections: SMTP_CONNECTIONS, maxMessages: 100 });
   return {
     async send(message) {
       await transporter.sendMail(message);
+    },
+    close() {
+      transporter.close();
     },
   };
 }
@@ -48,6 +59,8 @@ export interface QueuedMail {
 const SECRET_CONTEXT = 'mail-outbox-secret';
 const CLAIM_MINUTES = 5;
 const MAX_ATTEMPTS = 5;
+/** Messages sent before their sent status is recorded in one transaction (at most these are sent again after a crash). */
+const SETTLE_BATCH = 20;
 
 /**
  * Write messages to the outbox inside the caller's transaction (so a message exists exactly when the change that
@@ -92,6 +105,30 @@ async function claim(deps: MailDeps, ids: string[] | undefined, limit: number): 
 
 const mailTarget = (row: MailOutboxTable): AuditTarget => ({ id: row.related_id ?? row.id, type: row.kind === 'sponsorNotice' ? 'User' : 'Invitation', displayName: row.subject });
 
+/** Record delivered messages: one transaction and one multi-row audit append for the lot. */
+async function settleSent(deps: MailDeps, rows: MailOutboxTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  const now = deps.clock.now();
+  await inTransaction(deps.db, async (trx) => {
+    await (trx as MailDb)
+      .updateTable('mail_outbox')
+      .set({ status: 'sent', last_error: null, sent_at: now, next_attempt_at: now, sealed_secret: null })
+      .where('id', 'in', rows.map((r) => r.id))
+      .execute();
+    await appendAudit(
+      trx,
+      deps.clock,
+      rows.map((row) => ({
+        event: 'mail.sent' as const,
+        actor: { kind: 'system' as const },
+        targets: [mailTarget(row)],
+        result: 'success' as const,
+        details: { kind: row.kind, mailId: row.id, recipients: [...row.to_addresses, ...row.cc_addresses].join(', ') },
+      })),
+    );
+  });
+}
+
 async function settle(deps: MailDeps, row: MailOutboxTable, status: MailStatus, error: string | null): Promise<void> {
   const now = deps.clock.now();
   const retry = status === 'queued';
@@ -122,41 +159,63 @@ const describeError = (error: unknown): string => {
 };
 
 /**
- * Deliver claimed messages one by one. Without a transport they become notSent (and are logged so); a failed
+ * Deliver claimed messages, SMTP_CONNECTIONS at a time over the transport's pooled connections, recording each
+ * batch of successes in one transaction. Without a transport they become notSent (and are logged so); a failed
  * attempt is retried with back-off up to 5 times, then the message is failed. Never throws: delivery problems are
  * recorded on the message and in the audit log.
  */
 export async function deliverMail(deps: MailDeps, ids?: string[], limit = 100): Promise<{ sent: number; failed: number; notSent: number }> {
   const counts = { sent: 0, failed: 0, notSent: 0 };
   const rows = await claim(deps, ids, limit);
-  for (const row of rows) {
-    try {
-      if (!deps.transport) {
-        deps.logger.warn({ mailId: row.id, kind: row.kind }, 'mail not sent: no SMTP server is configured (smtpUrl); it is kept in the outbox');
-        await settle(deps, row, 'notSent', 'no SMTP server configured');
-        counts.notSent += 1;
-        continue;
+  for (let i = 0; i < rows.length; i += SETTLE_BATCH) {
+    const batch = rows.slice(i, i + SETTLE_BATCH);
+    const sent: MailOutboxTable[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let j = next++; j < batch.length; j = next++) {
+        const row = batch[j] as MailOutboxTable;
+        const outcome = await deliverOne(deps, row);
+        if (outcome === 'sent') sent.push(row);
+        else if (outcome) counts[outcome] += 1;
       }
-      const secret = row.sealed_secret ? unseal(deps.masterKey, row.sealed_secret, SECRET_CONTEXT).toString('utf8') : '';
-      await deps.transport.send({
-        from: deps.from,
-        to: row.to_addresses,
-        cc: row.cc_addresses,
-        subject: row.subject,
-        text: row.text_body.replaceAll(SECRET_PLACEHOLDER, secret),
-        html: row.html_body.replaceAll(SECRET_PLACEHOLDER, secret),
-      });
-      await settle(deps, row, 'sent', null);
-      counts.sent += 1;
+    };
+    await Promise.all(Array.from({ length: Math.min(SMTP_CONNECTIONS, batch.length) }, worker));
+    try {
+      await settleSent(deps, sent);
+      counts.sent += sent.length;
     } catch (error) {
-      const reason = describeError(error);
-      const final = row.attempts >= MAX_ATTEMPTS;
-      deps.logger.warn({ mailId: row.id, kind: row.kind, attempt: row.attempts, reason }, final ? 'mail delivery failed for good' : 'mail delivery failed; will retry');
-      await settle(deps, row, final ? 'failed' : 'queued', reason).catch((e: unknown) => deps.logger.error({ err: e, mailId: row.id }, 'could not record mail delivery result'));
-      if (final) counts.failed += 1;
+      // They were handed to the SMTP server; the claim expires and they are sent again (at least once, never lost).
+      deps.logger.error({ err: error, mailIds: sent.map((r) => r.id) }, 'could not record mail delivery result');
     }
   }
   return counts;
+}
+
+/** Send one message; a failure or a missing transport is recorded right away, a success by the caller's batch. */
+async function deliverOne(deps: MailDeps, row: MailOutboxTable): Promise<'sent' | 'failed' | 'notSent' | undefined> {
+  try {
+    if (!deps.transport) {
+      deps.logger.warn({ mailId: row.id, kind: row.kind }, 'mail not sent: no SMTP server is configured (smtpUrl); it is kept in the outbox');
+      await settle(deps, row, 'notSent', 'no SMTP server configured');
+      return 'notSent';
+    }
+    const secret = row.sealed_secret ? unseal(deps.masterKey, row.sealed_secret, SECRET_CONTEXT).toString('utf8') : '';
+    await deps.transport.send({
+      from: deps.from,
+      to: row.to_addresses,
+      cc: row.cc_addresses,
+      subject: row.subject,
+      text: row.text_body.replaceAll(SECRET_PLACEHOLDER, secret),
+      html: row.html_body.replaceAll(SECRET_PLACEHOLDER, secret),
+    });
+    return 'sent';
+  } catch (error) {
+    const reason = describeError(error);
+    const final = row.attempts >= MAX_ATTEMPTS;
+    deps.logger.warn({ mailId: row.id, kind: row.kind, attempt: row.attempts, reason }, final ? 'mail delivery failed for good' : 'mail delivery failed; will retry');
+    await settle(deps, row, final ? 'failed' : 'queued', reason).catch((e: unknown) => deps.logger.error({ err: e, mailId: row.id }, 'could not record mail delivery result'));
+    return final ? 'failed' : undefined;
+  }
 }
 
 /** An outbox message as administrators see it (the secret, if any, is never shown). */

@@ -35,8 +35,8 @@ export class Browser {
 }
 
 /** A JSON call through a Browser (cookies kept), as the portal's own pages make them. */
-export async function jsonCall(browser: Browser, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+export async function jsonCall(browser: Browser, method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = { ...extraHeaders, cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(new URL(path, browser.base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
   browser.remember(response);

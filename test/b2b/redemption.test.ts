@@ -15,8 +15,13 @@ class InviteeBrowser {
   constructor(base: string) {
     this.browser = new Browser(base);
   }
-  call(method: string, path: string, body?: unknown) {
-    return jsonCall(this.browser, method, path, body);
+  call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    return jsonCall(this.browser, method, path, body, headers);
+  }
+  /** A state-changing call of a signed-in user: the portal session's CSRF token goes along. */
+  async signedInCall(method: string, path: string, body?: unknown) {
+    const session = await this.call('GET', '/portal/api/session');
+    return this.call(method, path, body, { 'x-csrf-token': String(session.body.csrfToken ?? '') });
   }
   has(name: string): boolean {
     return this.browser.cookies.has(name);
@@ -218,3 +223,84 @@ async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe('a guest who redeemed by one-time passcode: signing in again, My Account, leaving', () => {
+  let gh: TestGatehouse;
+  let smtp: TestSmtp;
+  let admin = '';
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${gh.url}${path}`, { method, headers: { authorization: `Bearer ${admin}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json };
+  };
+  const latestCode = async (to: string, count: number) => {
+    await waitFor(() => smtp.messages.filter((m) => m.to.includes(to) && /verification code/.test(m.subject)).length >= count);
+    return codeOf((smtp.messages.filter((m) => m.to.includes(to) && /verification code/.test(m.subject))[count - 1] as { text: string }).text);
+  };
+
+  before(async () => {
+    smtp = await startTestSmtp();
+    gh = await startTestGatehouse({ smtpUrl: smtp.url });
+    admin = await gh.appToken(['User.Invite.All', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'AuditLog.Read.All', 'Policy.ReadWrite.Authorization', 'IdentityProvider.ReadWrite.All']);
+  });
+  after(async () => {
+    await gh?.stop();
+    await smtp?.close();
+  });
+
+  it('signs in with a new code, shows My Account, and leaves: access ends, the user waits 30 days in deleted items', async () => {
+    const invited = (await api('POST', '/v1.0/invitations', { invitedUserEmailAddress: 'otp.guest@vendor.test', inviteRedirectUrl: `${gh.url}/my-account` })).body;
+    const userId = (invited.invitedUser as Json).id as string;
+    const redeemer = new InviteeBrowser(gh.url);
+    await redeemer.call('POST', '/portal/api/redeem', { token: tokenOf(invited.inviteRedeemUrl as string) });
+    await redeemer.call('POST', '/portal/api/redeem/otp');
+    await redeemer.call('POST', '/portal/api/redeem/otp/verify', { code: await latestCode('otp.guest@vendor.test', 1) });
+    assert.equal((await redeemer.call('POST', '/portal/api/redeem/consent', { accept: true })).status, 200);
+    const group = (await api('POST', '/v1.0/groups', { displayName: 'Vendor engineers', mailNickname: 'vendor-eng', securityEnabled: true, mailEnabled: false })).body;
+    assert.equal((await api('POST', `/v1.0/groups/${group.id as string}/members/$ref`, { '@odata.id': `${gh.url}/v1.0/directoryObjects/${userId}` })).status, 204);
+
+    // The domain gets its own identity provider later: this guest redeemed by code and stays on codes.
+    const idp = await api('POST', '/v1.0/identity/identityProviders', { '@odata.type': '#microsoft.graph.openIdConnectIdentityProvider', displayName: 'Vendor later', issuer: 'http://127.0.0.1:9/', clientId: 'x', clientSecret: 'y', domains: ['vendor.test'] });
+    assert.equal(idp.status, 201, JSON.stringify(idp.body));
+    const guest = new InviteeBrowser(gh.url);
+    const unknown = await guest.call('POST', '/portal/api/guest-session', { email: 'nobody@vendor.test' });
+    assert.equal(unknown.status, 400);
+    const started = await guest.call('POST', '/portal/api/guest-session', { email: 'otp.guest@vendor.test' });
+    assert.deepEqual(started.body, { method: 'emailOtp', providerDisplayName: null });
+    const wrong = await guest.call('POST', '/portal/api/guest-session/verify', { code: '000000' === (await latestCode('otp.guest@vendor.test', 2)) ? '111111' : '000000' });
+    assert.equal(wrong.status, 400);
+    assert.equal((await guest.call('POST', '/portal/api/guest-session/verify', { code: await latestCode('otp.guest@vendor.test', 2) })).status, 204);
+    assert.ok(guest.has('gatehouse_session'));
+
+    const me = await guest.call('GET', '/portal/api/me');
+    assert.equal(me.status, 200, JSON.stringify(me.body));
+    assert.equal((me.body.user as Json).id, userId);
+    assert.deepEqual(me.body.signInMethods, [{ type: 'emailOtp', displayName: 'One-time passcode by email', detail: 'otp.guest@vendor.test' }]);
+    assert.deepEqual((me.body.organizations as Json[]).map((o) => o.relationship), ['guestOf']);
+    assert.equal(me.body.canLeave, true);
+
+    await api('PATCH', '/v1.0/policies/externalCollaborationSettings', { allowExternalIdentitiesToLeave: false });
+    assert.equal((await guest.signedInCall('POST', '/portal/api/me/leave')).status, 403, 'not while the policy forbids it');
+    await api('PATCH', '/v1.0/policies/externalCollaborationSettings', { allowExternalIdentitiesToLeave: true });
+    assert.equal((await guest.call('POST', '/portal/api/me/leave')).status, 403, 'a cookie-authenticated change needs the CSRF token');
+    assert.equal((await guest.signedInCall('POST', '/portal/api/me/leave')).status, 204);
+
+    assert.equal((await guest.call('GET', '/portal/api/me')).status, 401, 'signed out');
+    assert.equal((await redeemer.call('GET', '/portal/api/me')).status, 401, 'every session ended');
+    assert.equal((await api('GET', `/v1.0/users/${userId}`)).status, 404);
+    assert.deepEqual((await api('GET', `/v1.0/groups/${group.id as string}/members`)).body.value, []);
+    const deleted = (await api('GET', '/v1.0/directory/deletedItems/microsoft.graph.user')).body.value as Json[];
+    assert.equal(deleted.find((u) => u.id === userId)?.accountEnabled, false);
+    const left = (await api('GET', `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Leave organization'")}`)).body.value as Json[];
+    assert.equal(left.length, 1);
+    assert.ok(((left[0]?.additionalDetails as Json[]) ?? []).some((d) => d.key === 'groupsLeft' && d.value === group.id));
+    const reinvite = await api('POST', '/v1.0/invitations', { invitedUserEmailAddress: 'otp.guest@vendor.test', inviteRedirectUrl: `${gh.url}/` });
+    assert.equal(reinvite.status, 400, 'the address is held by the deleted user until restored or purged');
+    assert.match(((reinvite.body.error as Json).message as string), /deleted items/);
+
+    const restored = await api('POST', `/v1.0/directory/deletedItems/${userId}/restore`);
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    assert.equal((await api('GET', `/v1.0/users/${userId}`)).body.accountEnabled, true);
+  });
+});

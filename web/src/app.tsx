@@ -2,12 +2,18 @@ import { Navigate, Route, Routes } from 'react-router';
 import { AppLayout } from './components/app-layout.tsx';
 import { RequireAuth } from './components/require-auth.tsx';
 import { AuditPage } from './pages/audit-page.tsx';
+import { CrossTenantAccessPage } from './pages/cross-tenant-access-page.tsx';
 import { ExternalCollaborationPage } from './pages/external-collaboration-page.tsx';
 import { GroupDetailPage } from './pages/group-detail-page.tsx';
 import { GroupsPage } from './pages/groups-page.tsx';
+import { IdentityProvidersPage } from './pages/identity-providers-page.tsx';
 import { InvitationsPage } from './pages/invitations-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
+import { PartnerDetailPage } from './pages/partner-detail-page.tsx';
+import { PartnersPage } from './pages/partners-page.tsx';
 import { RedeemPage } from './pages/redeem-page.tsx';
+import { GuestSignInPage } from './pages/guest-signin-page.tsx';
+import { MyAccountPage } from './pages/my-account-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 import { SignInPage } from './pages/signin-page.tsx';
 import { UserDetailPage } from './pages/user-detail-page.tsx';
@@ -22,6 +28,15 @@ export function App() {
       {/* The server prints one-time links as /set-password?token=… */}
       <Route path="/set-password" element={<SetupPage />} />
       <Route path="/redeem" element={<RedeemPage />} />
+      <Route path="/signin/guest" element={<GuestSignInPage />} />
+      <Route
+        path="/my-account"
+        element={
+          <RequireAuth>
+            <MyAccountPage />
+          </RequireAuth>
+        }
+      />
       <Route
         element={
           <RequireAuth>
@@ -35,7 +50,11 @@ export function App() {
         <Route path="/groups" element={<GroupsPage />} />
         <Route path="/groups/:id" element={<GroupDetailPage />} />
         <Route path="/invitations" element={<InvitationsPage />} />
+        <Route path="/partners" element={<PartnersPage />} />
+        <Route path="/partners/:id" element={<PartnerDetailPage />} />
+        <Route path="/identity-providers" element={<IdentityProvidersPage />} />
         <Route path="/external-collaboration" element={<ExternalCollaborationPage />} />
+        <Route path="/cross-tenant-access" element={<CrossTenantAccessPage />} />
         <Route path="/audit" element={<AuditPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -1,10 +1,12 @@
 import type { App, RouteDeps } from '../types.ts';
 import { applicationRoutes } from './applications.routes.ts';
 import { auditRoutes } from './audit.routes.ts';
+import { bulkInvitationRoutes } from './bulk-invitations.routes.ts';
 import { groupRoutes } from './groups.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { invitationRoutes } from './invitations.routes.ts';
 import { oauthInteractionRoutes } from './oauth-interaction.routes.ts';
+import { myAccountRoutes } from './my-account.routes.ts';
 import { partnerRoutes } from './partners.routes.ts';
 import { portalRoutes } from './portal.routes.ts';
 import { redemptionRoutes } from './redemption.routes.ts';
@@ -22,6 +24,8 @@ export async function registerRoutes(app: App, deps: RouteDeps): Promise<void> {
   applicationRoutes(app, deps);
   auditRoutes(app, deps);
   invitationRoutes(app, deps);
+  bulkInvitationRoutes(app, deps);
   redemptionRoutes(app, deps);
   partnerRoutes(app, deps);
+  myAccountRoutes(app, deps);
 }

@@ -55,6 +55,7 @@ const IdentityProviderBody = Type.Object(
     issuerUri: Type.Optional(Type.String({ maxLength: 2048 })),
     passiveSignInUri: Type.Optional(Type.String({ maxLength: 2048 })),
     metadataExchangeUri: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
+    metadataXml: Type.Optional(Type.String({ maxLength: 1_000_000, description: 'Gatehouse extension: the IdP metadata document; fills issuerUri, passiveSignInUri and signingCertificate' })),
     signingCertificate: Type.Optional(Type.String({ maxLength: 20_000 })),
     preferredAuthenticationProtocol: Type.Optional(Type.Literal('saml')),
   },
@@ -116,7 +117,7 @@ export function partnerRoutes(app: App, deps: RouteDeps): void {
   });
 
   const ORGS = '/v1.0/identityGovernance/entitlementManagement/connectedOrganizations';
-  app.get(ORGS, { config: { auth: ORG_READ }, schema: { tags: ['connectedOrganizations'], summary: 'Partner organizations', querystring: ODataQuerystring, response: { 200: collectionOf(Type.Partial(Organization)), ...errorResponses } } }, async (request) =>
+  app.get(ORGS, { config: { auth: ORG_READ }, schema: { tags: ['connectedOrganizations'], summary: 'Partner organizations', querystring: ODataQuerystring, response: { 200: collectionOf(Type.Partial(Organization, { additionalProperties: true })), ...errorResponses } } }, async (request) =>
     listRoute(base, request, 'identityGovernance/entitlementManagement/connectedOrganizations', (odata) => listConnectedOrganizations(deps.db, odata)),
   );
   app.post(ORGS, { config: { auth: ORG_WRITE }, schema: { tags: ['connectedOrganizations'], summary: 'Create a partner organization', body: OrgCreate, response: { 201: Organization, ...errorResponses } } }, async (request, reply) => {

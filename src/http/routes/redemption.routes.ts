@@ -2,6 +2,8 @@ import { Type } from 'typebox';
 import {
   beginFederation,
   completeFederation,
+  completeSamlFederation,
+  SAML_ACS_PATH,
   currentRedemption,
   FEDERATION_CALLBACK_PATH,
   finishRedemption,
@@ -15,6 +17,9 @@ import {
   type FederationDeps,
   type NewSession,
 } from '#src/auth/index.ts';
+import formbody from '@fastify/formbody';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { generateServiceProviderMetadata } from '@node-saml/node-saml';
 import type { FastifyReply } from 'fastify';
 import type { App, RouteDeps } from '../types.ts';
 import { errorResponses } from '../schemas/common.ts';
@@ -43,7 +48,7 @@ const GUEST = '/portal/api/guest-session';
  * send it with a POST.
  */
 export function redemptionRoutes(app: App, deps: RouteDeps): void {
-  const auth: FederationDeps = { db: deps.db, clock: deps.clock, config: deps.config, masterKey: deps.masterKey, upstream: deps.upstream };
+  const auth: FederationDeps = { db: deps.db, clock: deps.clock, config: deps.config, masterKey: deps.masterKey, upstream: deps.upstream, saml: deps.saml };
   const secure = deps.config.publicUrl.startsWith('https:');
   const flowCookie = (request: { cookies: Record<string, string | undefined> }) => request.cookies[FLOW_COOKIE];
   const setFlow = (reply: FastifyReply, value: string) => reply.setCookie(FLOW_COOKIE, value, { httpOnly: true, secure, sameSite: 'lax', path: FLOW_COOKIE_PATH, maxAge: 3600 });
@@ -110,6 +115,29 @@ export function redemptionRoutes(app: App, deps: RouteDeps): void {
     }
     return reply.redirect(outcome.redirectTo, 302);
   });
+
+  // SAML IdPs POST their answer (HTTP-POST binding) from their own site; form bodies are read on this route only.
+  void app.register(async (plugin) => {
+    await plugin.register(formbody, { bodyLimit: 512 * 1024 });
+    plugin.withTypeProvider<TypeBoxTypeProvider>().post(
+      SAML_ACS_PATH,
+      {
+        config: { auth: 'public' },
+        schema: { tags, summary: 'SAML assertion consumer service (the partner IdP posts here)', body: Type.Object({ SAMLResponse: Type.String({ maxLength: 500_000 }), RelayState: Type.Optional(Type.String({ maxLength: 200 })) }), response: { 303: Type.Null(), ...errorResponses } },
+      },
+      async (request, reply) => {
+        const outcome = await completeSamlFederation(auth, request.body.RelayState, request.body.SAMLResponse, ctx(request));
+        if (outcome.session) {
+          setSession(reply, outcome.session);
+          clearFlow(reply);
+        }
+        return reply.redirect(outcome.redirectTo, 303);
+      },
+    );
+  });
+  app.get('/saml/sp', { config: { auth: 'public' }, schema: { tags, summary: "Gatehouse's SAML service provider metadata (give it to partner IdPs)" } }, async (_request, reply) =>
+    reply.type('application/samlmetadata+xml').send(generateServiceProviderMetadata({ issuer: deps.saml.entityId, callbackUrl: deps.saml.acsUrl, wantAssertionsSigned: true, identifierFormat: null })),
+  );
 
   app.post(
     GUEST,

@@ -4,6 +4,8 @@ import * as auth from './20261122T0100_auth.ts';
 import * as auditChains from './20261122T0200_audit_chains.ts';
 import * as b2b from './20261122T1100_b2b.ts';
 import * as federation from './20261122T1200_federation.ts';
+import * as deletedUsers from './20261122T1210_deleted_users.ts';
+import * as bulkInvitations from './20261122T1300_bulk_invitations.ts';
 
 /** Every migration, in order. Append only; a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +14,6 @@ export const migrations: Record<string, Migration> = {
   '20261122T0200_audit_chains': auditChains,
   '20261122T1100_b2b': b2b,
   '20261122T1200_federation': federation,
+  '20261122T1210_deleted_users': deletedUsers,
+  '20261122T1300_bulk_invitations': bulkInvitations,
 };

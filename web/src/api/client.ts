@@ -29,7 +29,12 @@ export class ApiError extends Error {
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export interface RequestOptions {
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as is instead of `body`, e.g. an uploaded file, with its media type. */
+  rawBody?: { content: Blob | string; contentType: string };
+  /** `blob` hands back the response body untouched (e.g. a CSV download) instead of parsing it as JSON. */
+  responseType?: 'json' | 'blob';
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -60,7 +65,8 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
 
   async function request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
-    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.rawBody) headers['Content-Type'] = options.rawBody.contentType;
+    else if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET') {
       const token = deps.getCsrfToken();
       if (token) headers['X-CSRF-Token'] = token;
@@ -71,7 +77,7 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
         method,
         headers,
         credentials: 'include',
-        body: options.body === undefined ? null : JSON.stringify(options.body),
+        body: options.rawBody ? options.rawBody.content : options.body === undefined ? null : JSON.stringify(options.body),
         signal: options.signal ?? null,
       });
     } catch (cause) {
@@ -79,6 +85,7 @@ export function createApiClient(deps: ApiClientDeps): ApiClient {
       throw new ApiError({ status: 0, code: 'NETWORK_ERROR', message: 'Could not reach the Gatehouse server.' });
     }
     if (!response.ok) throw await toApiError(response);
+    if (options.responseType === 'blob') return (await response.blob()) as T;
     if (response.status === 204 || response.headers.get('Content-Length') === '0') return undefined as T;
     const text = await response.text();
     if (!text) return undefined as T;

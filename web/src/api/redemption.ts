@@ -7,9 +7,11 @@ export interface RedemptionView {
   tenantDisplayName: string;
   invitedUserEmailAddress: string;
   invitedUserDisplayName: string;
-  method: 'emailOtp' | 'unavailable';
+  method: 'emailOtp' | 'oidc' | 'saml' | 'unavailable';
+  providerDisplayName: string | null;
   step: 'verify' | 'consent';
   otpSentTo: string | null;
+  federationError: string | null;
   termsOfUseUrl: string | null;
   privacyStatementUrl: string | null;
 }

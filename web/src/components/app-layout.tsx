@@ -7,7 +7,10 @@ const NAV_ITEMS = [
   { to: '/users', label: 'Users' },
   { to: '/groups', label: 'Groups' },
   { to: '/invitations', label: 'Invitations' },
+  { to: '/partners', label: 'Partner organizations' },
+  { to: '/identity-providers', label: 'Identity providers' },
   { to: '/external-collaboration', label: 'External collaboration' },
+  { to: '/cross-tenant-access', label: 'Cross-tenant access' },
   { to: '/audit', label: 'Audit log' },
 ] as const;
 

@@ -1,5 +1,7 @@
-import { Stack, Tabs, Title } from '@mantine/core';
+import { Button, Group, Stack, Tabs, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
 import { useSearchParams } from 'react-router';
+import { BulkInviteModal } from '../components/bulk-invite-modal.tsx';
 import { InvitationsPanel } from '../components/invitations-panel.tsx';
 import { OutboxPanel } from '../components/outbox-panel.tsx';
 
@@ -15,10 +17,16 @@ function tabOf(params: URLSearchParams): Tab {
 export function InvitationsPage() {
   const [params, setParams] = useSearchParams();
   const tab = tabOf(params);
+  const [bulkOpened, bulk] = useDisclosure(false);
 
   return (
     <Stack>
-      <Title order={2}>Invitations</Title>
+      <Group justify="space-between">
+        <Title order={2}>Invitations</Title>
+        <Button variant="default" onClick={bulk.open}>
+          Bulk invite
+        </Button>
+      </Group>
       {/* Only the active panel is mounted: the outbox is fetched when it is looked at, and each panel's labels
           stay unique on the page. */}
       <Tabs
@@ -37,6 +45,7 @@ export function InvitationsPage() {
           <OutboxPanel />
         </Tabs.Panel>
       </Tabs>
+      <BulkInviteModal opened={bulkOpened} onClose={bulk.close} />
     </Stack>
   );
 }

@@ -49,11 +49,25 @@ export function RedeemPage() {
   );
 }
 
+/** The server sends the browser on to the partner's sign-in page (a top-level navigation, not a fetch). */
+const FEDERATION_START = '/portal/api/federation/start';
+
 function VerifyStep({ view }: { view: RedemptionView }) {
   const send = useSendCode();
   const verify = useVerifyCode();
   const [code, setCode] = useState('');
 
+  if (view.method === 'oidc' || view.method === 'saml') {
+    return (
+      <Stack>
+        {view.federationError && <ErrorAlert error={new Error(view.federationError)} title="Sign-in not accepted" />}
+        <Text size="sm">{view.providerDisplayName} signs in addresses like yours. Sign in there with {view.invitedUserEmailAddress}.</Text>
+        <Button component="a" href={FEDERATION_START}>
+          Sign in with {view.providerDisplayName}
+        </Button>
+      </Stack>
+    );
+  }
   if (view.method === 'unavailable') {
     return (
       <Alert color="orange" title="No way to verify this address" role="alert">

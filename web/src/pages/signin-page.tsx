@@ -1,6 +1,6 @@
-import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
-import { Navigate, useLocation, useNavigate } from 'react-router';
+import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { ApiError } from '../api/client.ts';
 import { useSession, useSignIn } from '../api/session.ts';
 import { AuthCard } from '../components/auth-card.tsx';
@@ -104,6 +104,12 @@ export function SignInPage() {
           </Button>
         </Stack>
       </form>
+      <Text size="sm" c="dimmed">
+        Invited from another organization?{' '}
+        <Anchor component={Link} to="/signin/guest">
+          Sign in as a guest
+        </Anchor>
+      </Text>
     </AuthCard>
   );
 }
