@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { AppError, isAppError } from '#src/core/errors.ts';
+import { AppError } from '#src/core/errors.ts';
 import { isUuid, newId } from '#src/core/crypto.ts';
 import { appendAudit, type Actor, type AuditTarget } from '#src/audit/index.ts';
 import { inTransaction, ping } from '#src/store/index.ts';
@@ -8,16 +8,16 @@ import type { DirDb as Db } from './directory.deps.ts';
 import { directoryError } from './directory.errors.ts';
 import type { BulkInvitationJobTable, BulkInvitationRowInput, BulkInvitationRowTable } from './directory.tables.ts';
 import { getExternalCollaboration } from './external-settings.service.ts';
-import { assertMayInvite, createInvitation, type InvitationDeps, type Inviter } from './invitations.service.ts';
+import { assertMayInvite, createInvitations, type InvitationDeps, type Inviter } from './invitations.service.ts';
 import { expandPermissions } from './permissions.ts';
 import { permissionsForUser } from './roles.service.ts';
 import { appGrants } from './service-principals.service.ts';
 
 /**
  * Bulk invitations (a Gatehouse extension; Entra offers the same from its portal). The uploaded CSV is checked as a
- * whole, then stored as a job with one row per record in one transaction; a background run invites row after row
- * through the single-invitation use case, so every row gets exactly the checks, audit events and mail of
- * POST /invitations. A bad row fails alone. Redeem links are never stored: they are in the invitation mails.
+ * whole, then stored as a job with one row per record in one transaction; a background run invites the rows in
+ * batches through the same use case as POST /invitations (createInvitations), so every row gets exactly its checks,
+ * audit events and mail. A bad row fails alone. Redeem links are never stored: they are in the invitation mails.
  */
 
 export type BulkJobStatus = BulkInvitationJobTable['status'];
@@ -35,7 +35,7 @@ export interface BulkInvitationJob {
 }
 
 export interface BulkRunOptions {
-  /** Rows invited at the same time (default 8). */
+  /** Batches (of 25 rows, one transaction each) in flight at the same time (default 2). */
   concurrency?: number;
   /** Outbox messages queued by the rows just committed, to deliver while the job goes on. */
   deliverMail?: (ids: string[]) => void;
@@ -63,7 +63,9 @@ interface RowOutcome {
 export const MAX_CSV_LENGTH = 10 * 1024 * 1024;
 /** Rows taken per chunk: one result write and one progress update each. */
 const CHUNK = 100;
-const DEFAULT_CONCURRENCY = 8;
+/** Rows written per transaction, and transactions in flight per job. */
+const BATCH = 25;
+const DEFAULT_CONCURRENCY = 2;
 const INSERT_CHUNK = 5000;
 /** Runs in a row that end without writing any progress before a job is given up. */
 const MAX_ATTEMPTS = 5;
@@ -204,7 +206,7 @@ export async function runBulkInvitations(deps: InvitationDeps, options: BulkRunO
 }
 
 /**
- * Invite the pending rows of one job, CHUNK rows at a time with `concurrency` invitations in flight, then finish
+ * Invite the pending rows of one job, CHUNK rows at a time in batches with `concurrency` batches in flight, then finish
  * the job. Resumable: it starts from whatever is still pending, and a row that was in flight when a node stopped
  * is first matched against the invitation it may already have created. The caller ensures one run per job.
  */
@@ -243,32 +245,46 @@ async function inviteChunk(deps: InvitationDeps, job: JobRow, rows: PendingRow[]
   const now = deps.clock.now();
   await sql`UPDATE bulk_invitation_rows SET attempted_at = ${now} WHERE job_id = ${job.id} AND line = ANY(${rows.map((r) => r.line)}::integer[])`.execute(deps.db);
   const earlier = await invitationsOfInterruptedRows(deps.db, job, rows.filter((r) => r.attempted_at !== null));
-  return mapLimit(rows, options.concurrency ?? DEFAULT_CONCURRENCY, async (row): Promise<RowOutcome> => {
+  const outcomes: RowOutcome[] = [];
+  const todo: PendingRow[] = [];
+  for (const row of rows) {
     const found = earlier.get(row.email.toLowerCase());
-    if (found) return { line: row.line, status: 'invited', user_id: found.user_id, invitation_id: found.id, error: null, mailIds: [] };
-    if (!inviter) return failed(row.line, `Not invited: the account that uploaded the file can no longer invite (it was disabled or deleted).`);
-    return inviteRow(deps, job.id, inviter, row, options);
-  });
+    if (found) outcomes.push({ line: row.line, status: 'invited', user_id: found.user_id, invitation_id: found.id, error: null, mailIds: [] });
+    else if (!inviter) outcomes.push(failed(row.line, `Not invited: the account that uploaded the file can no longer invite (it was disabled or deleted).`));
+    else todo.push(row);
+  }
+  if (!inviter || todo.length === 0) return outcomes;
+  // Batches of rows written in one transaction each (createInvitations), a few batches in flight.
+  const batches: PendingRow[][] = [];
+  for (let i = 0; i < todo.length; i += BATCH) batches.push(todo.slice(i, i + BATCH));
+  const done = await mapLimit(batches, options.concurrency ?? DEFAULT_CONCURRENCY, (batch) => inviteBatch(deps, job.id, inviter, batch, options));
+  return [...outcomes, ...done.flat()];
 }
 
-async function inviteRow(deps: InvitationDeps, jobId: string, inviter: Inviter, row: PendingRow, options: BulkRunOptions): Promise<RowOutcome> {
-  const input = row.input;
+async function inviteBatch(deps: InvitationDeps, jobId: string, inviter: Inviter, rows: PendingRow[], options: BulkRunOptions): Promise<RowOutcome[]> {
   try {
-    const { invitation, mailIds } = await createInvitation(deps, inviter, {
-      invitedUserEmailAddress: row.email,
-      inviteRedirectUrl: input.redirectUrl ?? '',
-      invitedUserDisplayName: input.displayName ?? null,
-      sendInvitationMessage: input.sendInvitationMessage ?? true,
-      invitedUserMessageInfo: { customizedMessageBody: input.customizedMessageBody ?? null },
+    const outcomes = await createInvitations(
+      deps,
+      inviter,
+      rows.map((row) => ({
+        invitedUserEmailAddress: row.email,
+        inviteRedirectUrl: row.input.redirectUrl ?? '',
+        invitedUserDisplayName: row.input.displayName ?? null,
+        sendInvitationMessage: row.input.sendInvitationMessage ?? true,
+        invitedUserMessageInfo: { customizedMessageBody: row.input.customizedMessageBody ?? null },
+      })),
+    );
+    return outcomes.map((outcome, i): RowOutcome => {
+      const line = (rows[i] as PendingRow).line;
+      if (outcome.ok) return { line, status: 'invited', user_id: outcome.invitation.invitedUser.id, invitation_id: outcome.invitation.id, error: null, mailIds: outcome.mailIds };
+      return failed(line, outcome.error.expose ? outcome.error.message : UNEXPECTED);
     });
-    return { line: row.line, status: 'invited', user_id: invitation.invitedUser.id, invitation_id: invitation.id, error: null, mailIds };
   } catch (error) {
-    if (isAppError(error) && error.expose) return failed(row.line, error.message);
-    // When the database itself is gone (node stopping, connection lost) the row is not at fault: give up the
+    // When the database itself is gone (node stopping, connection lost) the rows are not at fault: give up the
     // chunk and leave its rows pending for the next run.
     await ping(deps.db);
-    options.onUnexpectedError?.(error, { jobId, line: row.line });
-    return failed(row.line, UNEXPECTED);
+    options.onUnexpectedError?.(error, { jobId, line: rows[0]?.line ?? 0 });
+    return rows.map((row) => failed(row.line, UNEXPECTED));
   }
 }
 

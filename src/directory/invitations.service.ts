@@ -4,7 +4,7 @@ import { appendAudit, type Actor, type AuditTarget } from '#src/audit/index.ts';
 import { invitationMail, queueMail, sponsorNoticeMail, type QueuedMail } from '#src/mail/index.ts';
 import type { ODataQuery } from '#src/core/odata/index.ts';
 import { inTransaction, listPage, type FieldMap } from '#src/store/index.ts';
-import type { DirDb as Db, DirectoryDeps } from './directory.deps.ts';
+import { isUniqueViolation, type DirDb as Db, type DirectoryDeps } from './directory.deps.ts';
 import { directoryError } from './directory.errors.ts';
 import type { Selectable } from 'kysely';
 import type { InvitationTable, InvitedUserMessageInfo } from './directory.tables.ts';
@@ -93,14 +93,6 @@ export async function assertMayInvite(db: Db, inviter: Inviter, settings: Extern
   }
 }
 
-/** Record a refusal in the audit log (its own transaction, as nothing else happens) and throw the error. */
-async function refuse(deps: DirectoryDeps, inviter: Inviter, email: string, error: AppError): Promise<never> {
-  await inTransaction(deps.db, (trx) =>
-    appendAudit(trx, deps.clock, { event: 'invitation.refused', actor: inviter.actor, result: 'failure', resultReason: error.message, targets: [{ id: email, type: 'Invitation', displayName: email }] }),
-  );
-  throw error;
-}
-
 function messageInfo(input: CreateInvitationInput): InvitedUserMessageInfo {
   const info = input.invitedUserMessageInfo ?? {};
   const cc = info.ccRecipients ?? [];
@@ -135,97 +127,222 @@ export interface CreatedInvitation {
   mailIds: string[];
 }
 
+/** One invitation's outcome in a batch: created, or refused with the error the single call would throw. */
+export type InvitationOutcome = ({ ok: true } & CreatedInvitation) | { ok: false; error: AppError };
+
+/** What a valid input becomes before the database is consulted. */
+interface Prepared {
+  index: number;
+  input: CreateInvitationInput;
+  email: string;
+  reset: boolean;
+  resetUserId: string | undefined;
+  info: InvitedUserMessageInfo;
+  sponsorIds: string[];
+}
+
+/** The checks that need nothing but the input (and the settings): each failure is that row's own 400. */
+function prepare(deps: InvitationDeps, settings: ExternalCollaborationSettings, input: CreateInvitationInput, index: number): Prepared | AppError {
+  try {
+    const emailIssue = emailProblem('invitedUserEmailAddress', input.invitedUserEmailAddress);
+    if (emailIssue) return directoryError('INVALID_VALUE', emailIssue);
+    if (!redirectAllowed(settings, deps.publicUrl, input.inviteRedirectUrl)) {
+      return directoryError('INVALID_VALUE', `inviteRedirectUrl '${input.inviteRedirectUrl}' is not allowed: it must be this Gatehouse (${deps.publicUrl}) or match an entry of allowedRedirectUrls in the external collaboration settings.`);
+    }
+    const reset = input.resetRedemption === true;
+    const resetUserId = input.invitedUser?.id;
+    if (reset && (!resetUserId || !isUuid(resetUserId))) return directoryError('INVALID_VALUE', 'resetRedemption needs invitedUser.id: the id of the user whose redemption is reset');
+    if (!reset && resetUserId !== undefined) return directoryError('INVALID_VALUE', 'invitedUser.id is only used with resetRedemption: true');
+    const sponsorIds = [...new Set((input.invitedUserSponsors ?? []).map((sp) => sp.id))];
+    for (const id of sponsorIds) if (!isUuid(id)) return directoryError('INVALID_VALUE', `invitedUserSponsors: '${id}' is not a user id`);
+    return { index, input, email: input.invitedUserEmailAddress.trim(), reset, resetUserId, info: messageInfo(input), sponsorIds };
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+}
+
 /**
  * Graph's POST /invitations. Checks the invite policy, the address, the domain lists and the redirect list, then in
  * one transaction creates (or re-invites, or resets) the guest, the invitation with a fresh single-use redeem
  * token (only its hash is kept), the sponsors, the audit events and the outgoing mail.
  */
 export async function createInvitation(deps: InvitationDeps, inviter: Inviter, input: CreateInvitationInput): Promise<CreatedInvitation> {
-  const emailIssue = emailProblem('invitedUserEmailAddress', input.invitedUserEmailAddress);
-  if (emailIssue) throw directoryError('INVALID_VALUE', emailIssue);
-  const email = input.invitedUserEmailAddress.trim();
+  const [outcome] = await createInvitations(deps, inviter, [input]);
+  if (!outcome) throw new Error('no outcome for the invitation');
+  if (!outcome.ok) throw outcome.error;
+  return { invitation: outcome.invitation, mailIds: outcome.mailIds };
+}
+
+/**
+ * Many invitations with the checks of one (bulk invitation uses it; POST /invitations is the batch of one). A bad
+ * input fails alone; the good ones are written together in one transaction — multi-row statements, one audit
+ * append — so a batch costs a handful of round trips, not a dozen per row. Should that transaction fail (another
+ * request created one of the guests meanwhile), each input is retried on its own.
+ */
+export async function createInvitations(deps: InvitationDeps, inviter: Inviter, inputs: CreateInvitationInput[], retried = false): Promise<InvitationOutcome[]> {
+  const outcomes: (InvitationOutcome | undefined)[] = new Array(inputs.length);
   const settings = await getExternalCollaboration(deps.db);
+  const refusals: { email: string; error: AppError }[] = [];
   const policyProblem = await assertMayInvite(deps.db, inviter, settings);
-  if (policyProblem) await refuse(deps, inviter, email, new AppError('FORBIDDEN', 403, `Insufficient privileges to invite: ${policyProblem}.`));
-  const verdict = domainVerdict(settings, email);
-  if (!verdict.allowed) await refuse(deps, inviter, email, directoryError('DOMAIN_NOT_ALLOWED', `Cannot invite ${email}: ${verdict.reason}.`));
-  if (!redirectAllowed(settings, deps.publicUrl, input.inviteRedirectUrl)) {
-    throw directoryError('INVALID_VALUE', `inviteRedirectUrl '${input.inviteRedirectUrl}' is not allowed: it must be this Gatehouse (${deps.publicUrl}) or match an entry of allowedRedirectUrls in the external collaboration settings.`);
+  const ready: Prepared[] = [];
+  for (const [index, input] of inputs.entries()) {
+    const prepared = prepare(deps, settings, input, index);
+    if (prepared instanceof AppError) {
+      outcomes[index] = { ok: false, error: prepared };
+      continue;
+    }
+    if (policyProblem) {
+      const error = new AppError('FORBIDDEN', 403, `Insufficient privileges to invite: ${policyProblem}.`);
+      refusals.push({ email: prepared.email, error });
+      outcomes[index] = { ok: false, error };
+      continue;
+    }
+    const verdict = domainVerdict(settings, prepared.email);
+    if (!verdict.allowed) {
+      const error = directoryError('DOMAIN_NOT_ALLOWED', `Cannot invite ${prepared.email}: ${verdict.reason}.`);
+      refusals.push({ email: prepared.email, error });
+      outcomes[index] = { ok: false, error };
+      continue;
+    }
+    ready.push(prepared);
   }
-  const reset = input.resetRedemption === true;
-  const resetUserId = input.invitedUser?.id;
-  if (reset && (!resetUserId || !isUuid(resetUserId))) throw directoryError('INVALID_VALUE', 'resetRedemption needs invitedUser.id: the id of the user whose redemption is reset');
-  if (!reset && resetUserId !== undefined) throw directoryError('INVALID_VALUE', 'invitedUser.id is only used with resetRedemption: true');
-  const info = messageInfo(input);
-  const sponsorIds = [...new Set((input.invitedUserSponsors ?? []).map((s) => s.id))];
-  for (const id of sponsorIds) if (!isUuid(id)) throw directoryError('INVALID_VALUE', `invitedUserSponsors: '${id}' is not a user id`);
+  if (refusals.length > 0) {
+    // Refused by policy: nothing else happens, but the attempt is on record.
+    await inTransaction(deps.db, (trx) =>
+      appendAudit(trx, deps.clock, refusals.map((r) => ({ event: 'invitation.refused' as const, actor: inviter.actor, result: 'failure' as const, resultReason: r.error.message, targets: [{ id: r.email, type: 'Invitation', displayName: r.email }] }))),
+    );
+  }
+  if (ready.length > 0) {
+    const tenant = await getTenant(deps.db);
+    if (!tenant) throw new Error('the tenant does not exist yet');
+    try {
+      const written = await inTransaction(deps.db, (trx) => writeInvitations(trx, deps, inviter, settings, tenant, ready));
+      for (const [index, outcome] of written) outcomes[index] = outcome;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // Another request created one of these guests meanwhile: once more, each on its own, now finding that guest.
+      for (const prepared of ready) {
+        outcomes[prepared.index] = retried
+          ? { ok: false, error: directoryError('DUPLICATE_VALUE', `Another object with the same address (${prepared.email}) was created at the same time; try again.`) }
+          : (await createInvitations(deps, inviter, [prepared.input], true))[0];
+      }
+    }
+  }
+  return outcomes.map((o) => o ?? { ok: false as const, error: new AppError('INTERNAL', 500, 'not processed') });
+}
 
-  const tenant = await getTenant(deps.db);
-  if (!tenant) throw new Error('the tenant does not exist yet');
+type Tenant = NonNullable<Awaited<ReturnType<typeof getTenant>>>;
+
+/** Write a batch of checked invitations inside one transaction; row problems found here fail only their row. */
+async function writeInvitations(trx: Db, deps: InvitationDeps, inviter: Inviter, settings: ExternalCollaborationSettings, tenant: Tenant, batch: Prepared[]): Promise<Map<number, InvitationOutcome>> {
   const now = deps.clock.now();
-  const token = randomToken(32);
-  const redeemUrl = `${deps.publicUrl}${REDEEM_PATH}#rd=${token}`;
+  const results = new Map<number, InvitationOutcome>();
+  const fail = (p: Prepared, error: AppError) => results.set(p.index, { ok: false, error });
 
-  return inTransaction(deps.db, async (trx) => {
-    let user = reset
-      ? ((await trx.selectFrom('users').selectAll().where('id', '=', resetUserId as string).forUpdate().executeTakeFirst()) as UserRow | undefined)
-      : ((await trx.selectFrom('users').selectAll().where((eb) => eb(eb.fn('lower', ['mail']), '=', email.toLowerCase())).orderBy('created_at').forUpdate().executeTakeFirst()) as UserRow | undefined);
+  // Everything the batch reads, read once and locked: the guests by address or id, and the named sponsors.
+  const emails = batch.filter((p) => !p.reset).map((p) => p.email.toLowerCase());
+  const resetIds = batch.filter((p) => p.reset).map((p) => p.resetUserId as string);
+  const existing = (await trx
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb.or([eb(eb.fn('lower', ['mail']), 'in', emails.length ? emails : ['']), eb('id', 'in', resetIds.length ? resetIds : ['00000000-0000-0000-0000-000000000000'])]))
+    .orderBy('created_at')
+    .forUpdate()
+    .execute()) as UserRow[];
+  const sponsorIds = [...new Set(batch.flatMap((p) => p.sponsorIds))];
+  const sponsors = sponsorIds.length ? ((await trx.selectFrom('users').selectAll().where('id', 'in', sponsorIds).where('deleted_at', 'is', null).execute()) as UserRow[]) : [];
+
+  const events: Parameters<typeof appendAudit>[2] = [];
+  const newUsers: UserRow[] = [];
+  const rows: InvitationRow[] = [];
+  const sponsorLinks: { user_id: string; sponsor_id: string }[] = [];
+  const mails: QueuedMail[] = [];
+  const redeemUrls = new Map<string, string>();
+  const inviterName = actorName(inviter.actor);
+  const seen = new Set<string>();
+
+  for (const p of batch) {
+    const key = p.reset ? `id:${p.resetUserId}` : `mail:${p.email.toLowerCase()}`;
+    if (seen.has(key)) {
+      fail(p, directoryError('DUPLICATE_VALUE', `${p.email} is invited twice in the same request; once is enough.`));
+      continue;
+    }
+    seen.add(key);
+    let user = p.reset ? existing.find((u) => u.id === p.resetUserId) : existing.find((u) => u.mail?.toLowerCase() === p.email.toLowerCase());
     if (user?.deleted_at) {
-      throw directoryError('DUPLICATE_VALUE', `The user with the address ${user.mail ?? email} was deleted and is kept in deleted items for ${DELETED_RETENTION_DAYS} days: restore it (POST /v1.0/directory/deletedItems/${user.id}/restore) or delete it permanently first.`);
+      fail(p, directoryError('DUPLICATE_VALUE', `The user with the address ${user.mail ?? p.email} was deleted and is kept in deleted items for ${DELETED_RETENTION_DAYS} days: restore it (POST /v1.0/directory/deletedItems/${user.id}/restore) or delete it permanently first.`));
+      continue;
     }
-    if (reset && !user) throw directoryError('USER_NOT_FOUND', `Resource '${resetUserId}' does not exist or one of its queried reference-property objects are not present.`);
+    if (p.reset && !user) {
+      fail(p, directoryError('USER_NOT_FOUND', `Resource '${p.resetUserId}' does not exist or one of its queried reference-property objects are not present.`));
+      continue;
+    }
     if (user && user.creation_type !== 'Invitation') {
-      throw directoryError(
-        reset ? 'INVALID_VALUE' : 'DUPLICATE_VALUE',
-        reset ? `${user.user_principal_name} is not an invited (external) user; only their redemption can be reset` : `A user who was not invited (${user.user_principal_name}) already has the address ${email}.`,
-      );
+      fail(p, p.reset
+        ? directoryError('INVALID_VALUE', `${user.user_principal_name} is not an invited (external) user; only their redemption can be reset`)
+        : directoryError('DUPLICATE_VALUE', `A user who was not invited (${user.user_principal_name}) already has the address ${p.email}.`));
+      continue;
     }
-    const redeemed = !reset && user?.external_user_state === 'Accepted';
-    const events: Parameters<typeof appendAudit>[2] = [];
-    let created = false;
+    const created = !user;
     if (!user) {
-      created = true;
-      const upn = guestUpn(email, tenant.initialDomain);
       user = newUserRow(now, {
         id: newId(),
-        display_name: input.invitedUserDisplayName?.trim() || email.slice(0, email.indexOf('@')),
-        mail: email,
-        mail_nickname: email.slice(0, email.indexOf('@')).replace(/[^A-Za-z0-9._-]/g, '_'),
-        user_principal_name: upn,
-        user_type: input.invitedUserType ?? 'Guest',
+        display_name: p.input.invitedUserDisplayName?.trim() || p.email.slice(0, p.email.indexOf('@')),
+        mail: p.email,
+        mail_nickname: p.email.slice(0, p.email.indexOf('@')).replace(/[^A-Za-z0-9._-]/g, '_'),
+        user_principal_name: guestUpn(p.email, tenant.initialDomain),
+        user_type: p.input.invitedUserType ?? 'Guest',
         external_user_state: 'PendingAcceptance',
         external_user_state_changed_at: now,
         creation_type: 'Invitation',
-        other_mails: [email],
+        other_mails: [p.email],
       });
-      await trx.insertInto('users').values({ ...user, identities: JSON.stringify(user.identities) }).execute();
+    }
+    // Sponsors: those named, or else the inviting user (as Entra does).
+    const wanted = p.sponsorIds.length > 0 ? p.sponsorIds : created && inviter.actor.kind === 'user' ? [inviter.actor.id] : [];
+    const chosen: UserRow[] = [];
+    let sponsorProblem: AppError | undefined;
+    for (const id of wanted) {
+      const sponsor = sponsors.find((sp) => sp.id === id) ?? (inviter.actor.kind === 'user' && id === inviter.actor.id ? await inviterRow(trx, id) : undefined);
+      if (!sponsor) sponsorProblem ??= directoryError('USER_NOT_FOUND', `invitedUserSponsors: no user has the id ${id}`);
+      else if (sponsor.user_type !== 'Member') sponsorProblem ??= p.sponsorIds.length ? directoryError('INVALID_VALUE', `invitedUserSponsors: ${sponsor.user_principal_name} is a guest; only member users can be sponsors`) : undefined;
+      else if (sponsor.id === user.id) sponsorProblem ??= directoryError('INVALID_VALUE', 'invitedUserSponsors: a user cannot sponsor themselves');
+      else chosen.push(sponsor);
+    }
+    if (sponsorProblem) {
+      fail(p, sponsorProblem);
+      continue;
+    }
+
+    if (created) {
+      newUsers.push(user);
       events.push({ event: 'user.created', actor: inviter.actor, targets: [userTarget(user)] });
-    } else if (reset) {
+    } else if (p.reset) {
       // The old binding (issuer + subject, or the OTP address) stops working now, and so do the guest's sessions.
       await trx
         .updateTable('users')
-        .set({ mail: email, other_mails: [email], external_user_state: 'PendingAcceptance', external_user_state_changed_at: now, identities: JSON.stringify([]), sign_in_sessions_valid_from: now })
+        .set({ mail: p.email, other_mails: [p.email], external_user_state: 'PendingAcceptance', external_user_state_changed_at: now, identities: JSON.stringify([]), sign_in_sessions_valid_from: now })
         .where('id', '=', user.id)
         .execute();
       events.push({
         event: 'invitation.reset',
         actor: inviter.actor,
-        targets: [{ ...userTarget(user), modifiedProperties: [{ displayName: 'externalUserState', oldValue: JSON.stringify(user.external_user_state), newValue: '"PendingAcceptance"' }, ...(user.mail !== email ? [{ displayName: 'mail', oldValue: JSON.stringify(user.mail), newValue: JSON.stringify(email) }] : [])] }],
+        targets: [{ ...userTarget(user), modifiedProperties: [{ displayName: 'externalUserState', oldValue: JSON.stringify(user.external_user_state), newValue: '"PendingAcceptance"' }, ...(user.mail !== p.email ? [{ displayName: 'mail', oldValue: JSON.stringify(user.mail), newValue: JSON.stringify(p.email) }] : [])] }],
       });
     }
-    // A new invitation replaces any earlier link of the same user that was not redeemed.
-    await trx.updateTable('invitations').set((eb) => ({ status: 'Voided', voided_at: now, spent_token_hash: eb.ref('token_hash'), token_hash: null })).where('user_id', '=', user.id).where('status', '=', 'PendingAcceptance').execute();
-
+    const redeemed = !p.reset && user.external_user_state === 'Accepted';
+    const token = randomToken(32);
     const row: InvitationRow = {
       id: newId(),
       user_id: user.id,
-      email,
-      display_name: input.invitedUserDisplayName?.trim() || null,
+      email: p.email,
+      display_name: p.input.invitedUserDisplayName?.trim() || null,
       user_type: user.user_type,
-      redirect_url: input.inviteRedirectUrl,
-      send_message: input.sendInvitationMessage === true,
-      message_info: info,
-      reset_redemption: reset,
+      redirect_url: p.input.inviteRedirectUrl,
+      send_message: p.input.sendInvitationMessage === true,
+      message_info: p.info,
+      reset_redemption: p.reset,
       status: redeemed ? 'Completed' : 'PendingAcceptance',
       token_hash: redeemed ? null : sha256Hex(token),
       spent_token_hash: null,
@@ -235,53 +352,50 @@ export async function createInvitation(deps: InvitationDeps, inviter: Inviter, i
       redeemed_at: null,
       voided_at: null,
     };
-    await trx.insertInto('invitations').values({ ...row, message_info: JSON.stringify(row.message_info), invited_by: JSON.stringify(row.invited_by) }).execute();
-    const link = redeemed ? row.redirect_url : redeemUrl;
-
-    // Sponsors: those named, or else the inviting user (as Entra does).
-    const sponsors = sponsorIds.length > 0 ? sponsorIds : created && inviter.actor.kind === 'user' ? [inviter.actor.id] : [];
-    const sponsorRows = sponsors.length === 0 ? [] : ((await trx.selectFrom('users').selectAll().where('id', 'in', sponsors).execute()) as UserRow[]);
-    for (const id of sponsors) {
-      const sponsor = sponsorRows.find((s) => s.id === id);
-      if (!sponsor) throw directoryError('USER_NOT_FOUND', `invitedUserSponsors: no user has the id ${id}`);
-      if (sponsor.user_type !== 'Member') throw directoryError('INVALID_VALUE', `invitedUserSponsors: ${sponsor.user_principal_name} is a guest; only member users can be sponsors`);
-      if (sponsor.id === user.id) throw directoryError('INVALID_VALUE', 'invitedUserSponsors: a user cannot sponsor themselves');
+    rows.push(row);
+    const link = redeemed ? row.redirect_url : `${deps.publicUrl}${REDEEM_PATH}#rd=${token}`;
+    redeemUrls.set(row.id, link);
+    for (const sponsor of chosen) {
+      sponsorLinks.push({ user_id: user.id, sponsor_id: sponsor.id });
+      events.push({ event: 'user.sponsorAdded', actor: inviter.actor, targets: [userTarget(user), userTarget(sponsor)] });
+      if (sponsor.mail) {
+        mails.push({ kind: 'sponsorNotice', relatedId: user.id, to: [sponsor.mail], message: sponsorNoticeMail({ tenantName: tenant.displayName, sponsorName: sponsor.display_name, guestName: user.display_name, guestEmail: p.email, inviterName, portalUrl: `${deps.publicUrl}/users/${user.id}` }) });
+      }
     }
-    if (sponsorRows.length > 0) {
-      await trx.insertInto('user_sponsors').values(sponsorRows.map((s) => ({ user_id: (user as UserRow).id, sponsor_id: s.id }))).onConflict((oc) => oc.doNothing()).execute();
-      for (const s of sponsorRows) events.push({ event: 'user.sponsorAdded', actor: inviter.actor, targets: [userTarget(user), userTarget(s)] });
-    }
-
-    const mails: QueuedMail[] = [];
-    const inviterName = actorName(inviter.actor);
     if (row.send_message) {
-      mails.push({
-        kind: 'invitation',
-        relatedId: row.id,
-        to: [email],
-        cc: info.ccRecipients.map((r) => r.emailAddress.address),
-        message: invitationMail({ tenantName: tenant.displayName, inviterName, inviteeName: row.display_name, redeemUrl: link, customMessage: info.customizedMessageBody }),
-      });
+      mails.push({ kind: 'invitation', relatedId: row.id, to: [p.email], cc: p.info.ccRecipients.map((r) => r.emailAddress.address), message: invitationMail({ tenantName: tenant.displayName, inviterName, inviteeName: row.display_name, redeemUrl: link, customMessage: p.info.customizedMessageBody }) });
     }
-    for (const sponsor of sponsorRows) {
-      if (!sponsor.mail) continue;
-      mails.push({
-        kind: 'sponsorNotice',
-        relatedId: user.id,
-        to: [sponsor.mail],
-        message: sponsorNoticeMail({ tenantName: tenant.displayName, sponsorName: sponsor.display_name, guestName: user.display_name, guestEmail: email, inviterName, portalUrl: `${deps.publicUrl}/users/${user.id}` }),
-      });
-    }
-    const mailIds = await queueMail(trx, deps.clock, deps.masterKey, mails);
     events.push({
       event: 'invitation.created',
       actor: inviter.actor,
-      targets: [userTarget(user), { id: row.id, type: 'Invitation', displayName: email }],
-      details: { invitationId: row.id, status: row.status, sendInvitationMessage: row.send_message, resetRedemption: reset, expiresAt: row.expires_at.toISOString() },
+      targets: [userTarget(user), { id: row.id, type: 'Invitation', displayName: p.email }],
+      details: { invitationId: row.id, status: row.status, sendInvitationMessage: row.send_message, resetRedemption: p.reset, expiresAt: row.expires_at.toISOString() },
     });
-    await appendAudit(trx, deps.clock, events);
-    return { invitation: toGraphInvitation(row, link), mailIds };
-  });
+    results.set(p.index, { ok: true, invitation: toGraphInvitation(row, link), mailIds: [] });
+  }
+
+  if (newUsers.length) await trx.insertInto('users').values(newUsers.map((u) => ({ ...u, identities: JSON.stringify(u.identities) }))).execute();
+  const reinvited = rows.map((r) => r.user_id).filter((id) => !newUsers.some((u) => u.id === id));
+  // A new invitation replaces any earlier link of the same user that was not redeemed.
+  if (reinvited.length) {
+    await trx.updateTable('invitations').set((eb) => ({ status: 'Voided', voided_at: now, spent_token_hash: eb.ref('token_hash'), token_hash: null })).where('user_id', 'in', reinvited).where('status', '=', 'PendingAcceptance').execute();
+  }
+  if (rows.length) await trx.insertInto('invitations').values(rows.map((r) => ({ ...r, message_info: JSON.stringify(r.message_info), invited_by: JSON.stringify(r.invited_by) }))).execute();
+  if (sponsorLinks.length) await trx.insertInto('user_sponsors').values(sponsorLinks).onConflict((oc) => oc.doNothing()).execute();
+  const mailIds = await queueMail(trx, deps.clock, deps.masterKey, mails);
+  // Each outcome carries the ids of the mails about its invitation or its guest.
+  const mailOwner = mails.map((m) => (m.kind === 'invitation' ? rows.find((r) => r.id === m.relatedId)?.id : rows.find((r) => r.user_id === m.relatedId)?.id));
+  for (const [i, id] of mailIds.entries()) {
+    const outcome = [...results.values()].find((o) => o.ok && o.invitation.id === mailOwner[i]);
+    if (outcome?.ok) outcome.mailIds.push(id);
+  }
+  await appendAudit(trx, deps.clock, events);
+  return results;
+}
+
+/** The inviting user, when they become the default sponsor (not among the named sponsors read with the batch). */
+async function inviterRow(trx: Db, id: string): Promise<UserRow | undefined> {
+  return (await trx.selectFrom('users').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()) as UserRow | undefined;
 }
 
 /** Invitations (a Gatehouse extension: Graph has no list), newest first; $filter on status, email, user and date. */

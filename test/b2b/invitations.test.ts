@@ -221,3 +221,26 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Pro
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+describe('invitations racing for the same new address', () => {
+  it('end with one guest and no server error', async () => {
+    const gh = await startTestGatehouse();
+    try {
+      const token = await gh.appToken(['User.Invite.All', 'User.Read.All']);
+      const invite = () =>
+        fetch(`${gh.url}/v1.0/invitations`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ invitedUserEmailAddress: 'race@vendor.test', inviteRedirectUrl: `${gh.url}/` }),
+        });
+      const answers = await Promise.all(Array.from({ length: 6 }, invite));
+      const statuses = answers.map((a) => a.status);
+      assert.ok(statuses.every((s) => s === 201 || s === 400), `statuses: ${statuses.join(', ')}`);
+      assert.ok(statuses.includes(201));
+      const users = (await (await fetch(`${gh.url}/v1.0/users?$filter=${encodeURIComponent("mail eq 'race@vendor.test'")}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { value: unknown[] };
+      assert.equal(users.value.length, 1);
+    } finally {
+      await gh.stop();
+    }
+  });
+});
