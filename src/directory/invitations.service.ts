@@ -1,7 +1,7 @@
 import { AppError } from '#src/core/errors.ts';
 import { isUuid, newId, randomToken, sha256Hex } from '#src/core/crypto.ts';
 import { appendAudit, type Actor, type AuditTarget } from '#src/audit/index.ts';
-import { invitationMail, queueMail, sponsorNoticeMail, type QueuedMail } from '#src/mail/index.ts';
+import { invitationMail, queueMail, SECRET_PLACEHOLDER, sponsorNoticeMail, type QueuedMail } from '#src/mail/index.ts';
 import type { ODataQuery } from '#src/core/odata/index.ts';
 import { inTransaction, listPage, type FieldMap } from '#src/store/index.ts';
 import { isUniqueViolation, type DirDb as Db, type DirectoryDeps } from './directory.deps.ts';
@@ -363,7 +363,8 @@ async function writeInvitations(trx: Db, deps: InvitationDeps, inviter: Inviter,
       }
     }
     if (row.send_message) {
-      mails.push({ kind: 'invitation', relatedId: row.id, to: [p.email], cc: p.info.ccRecipients.map((r) => r.emailAddress.address), message: invitationMail({ tenantName: tenant.displayName, inviterName, inviteeName: row.display_name, redeemUrl: link, customMessage: p.info.customizedMessageBody }) });
+      // The link goes into the mail at delivery (sealed until then): the outbox keeps no redeem link in clear.
+      mails.push({ kind: 'invitation', relatedId: row.id, to: [p.email], cc: p.info.ccRecipients.map((r) => r.emailAddress.address), message: invitationMail({ tenantName: tenant.displayName, inviterName, inviteeName: row.display_name, redeemUrl: SECRET_PLACEHOLDER, customMessage: p.info.customizedMessageBody }), secret: link });
     }
     events.push({
       event: 'invitation.created',

@@ -8,7 +8,7 @@ import { appendAudit, type AuditTarget } from '#src/audit/index.ts';
 import type { ODataQuery } from '#src/core/odata/index.ts';
 import { inTransaction, listPage, type Db, type FieldMap } from '#src/store/index.ts';
 import type { MailDb, MailOutboxTable, MailStatus } from './mail.tables.ts';
-import { SECRET_PLACEHOLDER, type RenderedMail } from './mail.templates.ts';
+import { escapeHtml, SECRET_PLACEHOLDER, type RenderedMail } from './mail.templates.ts';
 
 /** Sends one message; the SMTP transport in production, any SMTP server in tests. */
 export interface MailTransport {
@@ -141,7 +141,9 @@ async function settle(deps: MailDeps, row: MailOutboxTable, status: MailStatus, 
         sent_at: status === 'sent' ? now : null,
         // Exponential back-off between attempts: 1, 2, 4, 8 minutes.
         next_attempt_at: retry ? new Date(now.getTime() + 2 ** (row.attempts - 1) * 60_000) : now,
-        ...(retry ? {} : { sealed_secret: null }),
+        // An unsent invitation keeps its (sealed) link so an administrator can forward it by hand; every other
+        // secret is erased once the message is settled.
+        ...(retry || (status === 'notSent' && row.kind === 'invitation') ? {} : { sealed_secret: null }),
       })
       .where('id', '=', row.id)
       .execute();
@@ -206,7 +208,7 @@ async function deliverOne(deps: MailDeps, row: MailOutboxTable): Promise<'sent' 
       cc: row.cc_addresses,
       subject: row.subject,
       text: row.text_body.replaceAll(SECRET_PLACEHOLDER, secret),
-      html: row.html_body.replaceAll(SECRET_PLACEHOLDER, secret),
+      html: row.html_body.replaceAll(SECRET_PLACEHOLDER, escapeHtml(secret)),
     });
     return 'sent';
   } catch (error) {
@@ -234,14 +236,22 @@ export interface OutboxMessage {
   sentDateTime: string | null;
 }
 
-export const toOutboxMessage = (row: MailOutboxTable): OutboxMessage => ({
+/**
+ * A message as administrators may read it. The secret it carries is shown only for an invitation that could not be
+ * sent (its link is what the administrator forwards, and it proves nothing without the invitee's mailbox or
+ * account); a one-time passcode never is.
+ */
+export const toOutboxMessage = (row: MailOutboxTable, masterKey?: Buffer): OutboxMessage => ({
   id: row.id,
   kind: row.kind,
   relatedId: row.related_id,
   toRecipients: row.to_addresses,
   ccRecipients: row.cc_addresses,
   subject: row.subject,
-  body: row.text_body.replaceAll(SECRET_PLACEHOLDER, '••••••'),
+  body: row.text_body.replaceAll(
+    SECRET_PLACEHOLDER,
+    masterKey && row.kind === 'invitation' && row.status === 'notSent' && row.sealed_secret ? unseal(masterKey, row.sealed_secret, SECRET_CONTEXT).toString('utf8') : '••••••',
+  ),
   status: row.status,
   attempts: row.attempts,
   lastError: row.last_error,
@@ -250,9 +260,9 @@ export const toOutboxMessage = (row: MailOutboxTable): OutboxMessage => ({
 });
 
 /** The outbox, newest first, with OData $filter on status, kind and relatedId. */
-export async function listOutbox(db: Db, odata: ODataQuery) {
+export async function listOutbox(db: Db, odata: ODataQuery, masterKey: Buffer) {
   const page = await listPage(db, (db as MailDb).selectFrom('mail_outbox').selectAll(), { ...odata, orderBy: odata.orderBy ?? [{ property: 'createdDateTime', direction: 'desc' }] }, outboxFields, 'mailOutbox');
-  return { ...page, value: page.rows.map((r) => toOutboxMessage(r as MailOutboxTable)) };
+  return { ...page, value: page.rows.map((r) => toOutboxMessage(r as MailOutboxTable, masterKey)) };
 }
 
 export const outboxFields: FieldMap = {

@@ -11,7 +11,7 @@ export interface RenderedMail {
   html: string;
 }
 
-const escapeHtml = (value: string): string =>
+export const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 function layout(tenantName: string, paragraphs: string[], action?: { label: string; url: string }): string {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.ts';
 
@@ -75,6 +76,13 @@ describe('invitations', () => {
     const outbox = await call('GET', `/v1.0/admin/mailOutbox?$filter=${encodeURIComponent(`relatedId eq '${res.body.id as string}'`)}`, admin);
     await waitUntil(async () => ((await call('GET', `/v1.0/admin/mailOutbox?$filter=${encodeURIComponent(`relatedId eq '${res.body.id as string}'`)}`, admin)).body.value as Json[])[0]?.status === 'sent');
     assert.equal((outbox.body.value as Json[]).length, 1);
+    // Sent: the stored copy keeps neither the link nor its sealed form.
+    const token = (res.body.inviteRedeemUrl as string).split('#rd=')[1] as string;
+    const stored = await sql<{ text_body: string; html_body: string; sealed_secret: string | null }>`SELECT text_body, html_body, sealed_secret FROM mail_outbox WHERE related_id = ${res.body.id as string}`.execute(gh.gatehouse.database.db);
+    assert.equal(stored.rows.length, 1);
+    assert.ok(!stored.rows[0]!.text_body.includes(token) && !stored.rows[0]!.html_body.includes(token));
+    assert.equal(stored.rows[0]!.sealed_secret, null);
+    assert.ok(!(outbox.body.value as Json[])[0]!.body!.toString().includes(token), 'nor does the outbox view of a sent mail');
     assert.ok((await audits('Invite external user')).some((a) => (a.targetResources as Json[]).some((t) => t.id === userId)));
     assert.ok((await audits('Send mail')).some((a) => a.result === 'success'));
   });

@@ -118,6 +118,6 @@ export function invitationRoutes(app: App, deps: RouteDeps): void {
   app.get(
     '/v1.0/admin/mailOutbox',
     { config: { auth: OUTBOX_READ }, schema: { tags: ['mail'], summary: 'Outgoing mail and its delivery status (Gatehouse extension)', querystring: ODataQuerystring, response: { 200: collectionOf(Type.Partial(OutboxMessage)), ...errorResponses } } },
-    async (request) => listRoute(deps.config.publicUrl, request, 'mailOutbox', async (odata) => ({ ...(await listOutbox(deps.db, odata)), select: undefined })),
+    async (request) => listRoute(deps.config.publicUrl, request, 'mailOutbox', async (odata) => ({ ...(await listOutbox(deps.db, odata, deps.masterKey)), select: undefined })),
   );
 }
