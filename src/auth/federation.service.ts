@@ -11,7 +11,7 @@ import { finishGuestSignIn, guestOf } from './guest-sign-in.service.ts';
 import type { NewSession } from './sessions.service.ts';
 import type { UpstreamIdentity, UpstreamOidc, UpstreamState } from './upstream-oidc.ts';
 import type { SamlState, UpstreamSaml } from './upstream-saml.ts';
-import { randomToken, sha256Hex } from '#src/core/crypto.ts';
+import { constantTimeEqual, randomToken, sha256Hex } from '#src/core/crypto.ts';
 import type { AuthDb } from './auth.tables.ts';
 
 /**
@@ -25,7 +25,11 @@ export interface FederationDeps extends RedemptionDeps {
 }
 
 /** What a flow keeps between leaving for the partner and coming back. */
-type SavedFederation = ({ protocol: 'oidc' } & UpstreamState) | ({ protocol: 'saml'; relayHash: string } & SamlState);
+type SavedFederation =
+  | ({ protocol: 'oidc' } & UpstreamState)
+  | ({ protocol: 'saml'; relayHash: string } & SamlState)
+  /** A SAML answer checked at the ACS, waiting for the browser that holds the flow to come and claim it. */
+  | { protocol: 'samlVerified'; providerId: string; identity: UpstreamIdentity; claimHash: string };
 
 export const FEDERATION_CALLBACK_PATH = '/portal/api/federation/callback';
 const callbackUri = (deps: FederationDeps) => `${deps.config.publicUrl}${FEDERATION_CALLBACK_PATH}`;
@@ -64,8 +68,18 @@ export async function beginFederation(deps: FederationDeps, cookieValue: string 
   return url;
 }
 
-/** The partner key for cross-tenant settings: the provider's configured tenant id, the token's tid, or the issuer. */
-const partnerOf = (provider: IdentityProviderRow, identity: UpstreamIdentity): string => provider.tenant_id ?? identity.tenantId ?? provider.issuer;
+/** The partner key for cross-tenant settings: the provider's configured tenant id, or its issuer — never a claim the partner chooses. */
+const partnerOf = (provider: IdentityProviderRow): string => provider.tenant_id ?? provider.issuer;
+
+/**
+ * Whether the provider's word for this address counts: it says the address is verified (OIDC email_verified), or
+ * the address is in a domain the provider is configured to serve (it is authoritative for those).
+ */
+function vouchesFor(provider: IdentityProviderRow, identity: UpstreamIdentity, email: string): boolean {
+  if (identity.emailVerified) return true;
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  return provider.domains.some((d) => domain === d || domain.endsWith(`.${d}`));
+}
 
 export interface FederationOutcome {
   /** Where the browser goes next (the page of the flow, or the destination once finished). */
@@ -85,18 +99,49 @@ export async function completeFederation(deps: FederationDeps, cookieValue: stri
   });
 }
 
-/** Handle a SAML response POSTed by the partner's IdP; the RelayState names the flow. */
+/**
+ * Handle a SAML response POSTed by the partner's IdP. The RelayState names the flow, but the POST comes from the
+ * IdP's site without the flow cookie, so nothing is granted here: the checked answer is parked on the flow and the
+ * browser that posted it is sent on to `continueSamlFederation` with a one-time claim: a top-level GET that carries
+ * the flow cookie. Only a browser holding both the cookie (where the flow started) and the claim (where the IdP's
+ * answer arrived) can finish, so an answer delivered to one browser cannot complete a flow held by another.
+ */
 export async function completeSamlFederation(deps: FederationDeps, relayState: string | undefined, samlResponse: string | undefined, ctx: Ctx): Promise<FederationOutcome> {
   const relayHash = typeof relayState === 'string' && /^[A-Za-z0-9_-]{43}$/.test(relayState) ? sha256Hex(relayState) : '';
-  const row = relayHash
-    ? await (deps.db as AuthDb).selectFrom('redemption_flows').select('id_hash').where(sql<boolean>`federation_state->>'relayHash' = ${relayHash}`).where('expires_at', '>', deps.clock.now()).executeTakeFirst()
+  const flow = relayHash
+    ? ((await (deps.db as AuthDb).selectFrom('redemption_flows').selectAll().where(sql<boolean>`federation_state->>'relayHash' = ${relayHash}`).where('expires_at', '>', deps.clock.now()).executeTakeFirst()) as ExternalFlow | undefined)
     : undefined;
-  if (!row) return { redirectTo: '/signin/guest?refused=1' };
-  const flow = await (deps.db as AuthDb).selectFrom('redemption_flows').selectAll().where('id_hash', '=', row.id_hash).executeTakeFirstOrThrow();
-  return settle(deps, flow as ExternalFlow, ctx, async (saved, provider) => {
-    if (saved.protocol !== 'saml' || provider.kind !== 'saml') throw authError('FEDERATION_FAILED', 'This sign-in was not started with a SAML identity provider.');
+  if (!flow) return { redirectTo: '/signin/guest?refused=1' };
+  const page = flow.purpose === 'redeem' ? '/redeem' : '/signin/guest?refused=1';
+  const saved = flow.federation_state as SavedFederation | null;
+  try {
+    if (saved?.protocol !== 'saml') throw authError('FEDERATION_FAILED', 'This sign-in was not started with a SAML identity provider.');
+    const provider = await getIdentityProviderRow(deps.db, saved.providerId);
+    if (provider.kind !== 'saml') throw authError('FEDERATION_FAILED', 'This sign-in was not started with a SAML identity provider.');
     if (typeof samlResponse !== 'string' || !samlResponse) throw authError('FEDERATION_FAILED', 'The identity provider sent no SAML response.');
-    return deps.saml.complete(provider, samlResponse, saved);
+    const identity = await deps.saml.complete(provider, samlResponse, saved);
+    const claim = randomToken(32);
+    const parked: SavedFederation = { protocol: 'samlVerified', providerId: provider.id, identity, claimHash: sha256Hex(claim) };
+    await updateFlow(deps.db, flow, { federation_state: JSON.stringify(parked) as never });
+    return { redirectTo: `${SAML_CONTINUE_PATH}?claim=${claim}` };
+  } catch (error) {
+    await updateFlow(deps.db, flow, { federation_state: null as never }).catch(() => undefined);
+    await recordRefusal(deps, flow, (error as Error).message, ctx);
+    return { redirectTo: page };
+  }
+}
+
+/** Where the browser goes after the SAML ACS: the flow cookie must be the one of the flow the answer was parked on. */
+export const SAML_CONTINUE_PATH = '/portal/api/federation/saml/continue';
+
+export async function continueSamlFederation(deps: FederationDeps, cookieValue: string | undefined, claim: string | undefined, ctx: Ctx): Promise<FederationOutcome> {
+  const flow = await flowOf(deps.db, cookieValue, null, deps.clock.now(), false);
+  return settle(deps, flow, ctx, async (saved, provider) => {
+    if (saved.protocol !== 'samlVerified' || provider.kind !== 'saml') throw authError('FEDERATION_FAILED', 'This sign-in was not completed at a SAML identity provider.');
+    if (typeof claim !== 'string' || !constantTimeEqual(sha256Hex(claim), saved.claimHash)) {
+      throw authError('FEDERATION_FAILED', 'The identity provider answered in another browser than the one that started this sign-in. Start again in one browser.');
+    }
+    return saved.identity;
   });
 }
 
@@ -116,7 +161,13 @@ async function settle(deps: FederationDeps, flow: ExternalFlow, ctx: Ctx, resolv
     if (!identity.email || identity.email.toLowerCase() !== email.toLowerCase()) {
       throw authError('FEDERATION_FAILED', `You signed in at ${provider.display_name} as ${identity.email ?? 'an account without an email address'}, but this ${flow.purpose === 'redeem' ? 'invitation is' : 'guest account is'} for ${email}. Sign out there and sign in with ${email}.`);
     }
-    const claims: FederatedClaims = { providerId: provider.id, partner: partnerOf(provider, identity), amr: identity.amr, groups: identity.groups, displayName: identity.displayName };
+    if (!vouchesFor(provider, identity, email)) {
+      throw authError('FEDERATION_FAILED', `${provider.display_name} did not confirm that ${email} is verified, and it is not configured to serve that domain.`);
+    }
+    if (provider.tenant_id && identity.tenantId && identity.tenantId !== provider.tenant_id) {
+      throw authError('FEDERATION_FAILED', `${provider.display_name} answered for another tenant (${identity.tenantId}) than the one configured for it.`);
+    }
+    const claims: FederatedClaims = { providerId: provider.id, partner: partnerOf(provider), amr: identity.amr, groups: identity.groups, displayName: identity.displayName };
     const settings = await effectiveCrossTenant(deps.db as DirDb, [claims.partner]);
     const verdict = inboundVerdict(settings, { subject: identity.subject, groups: identity.groups, applicationId: null });
     if (!verdict.allowed) throw authError('FEDERATION_FAILED', `This organization does not accept your sign-in: ${verdict.reason}.`);

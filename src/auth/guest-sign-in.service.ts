@@ -6,7 +6,8 @@ import { authError } from './auth.errors.ts';
 import type { FederatedClaims } from './auth.tables.ts';
 import { OTP_LIFETIME_MINUTES } from './email-otp.ts';
 import { checkOtp, createFlow, deleteFlow, flowOf, issueOtp, updateFlow, type ExternalFlow } from './external-flows.ts';
-import { providerForIssuer } from './identity-providers.service.ts';
+import { providerForEmail, providerForIssuer } from './identity-providers.service.ts';
+import { randomToken } from '#src/core/crypto.ts';
 import type { RedemptionDeps } from './redemption.service.ts';
 import { createSession, type NewSession } from './sessions.service.ts';
 
@@ -14,7 +15,8 @@ import { createSession, type NewSession } from './sessions.service.ts';
  * A guest signing in after redemption. The guest never has a password here: they prove again the identity that
  * redeemed — the same partner issuer and subject, or (for guests who redeemed by one-time passcode) a code sent to
  * the same address — and nothing else is accepted until an administrator resets their redemption. The cross-tenant
- * inbound settings are checked at every sign-in, with Gatehouse's own portal as the application.
+ * inbound settings are checked at every sign-in, with Gatehouse's own portal as the application. Starting a sign-in
+ * answers the same for an address without an account (no mail is sent), so the page does not reveal who is a guest.
  */
 export const GATEHOUSE_PORTAL_APP_ID = '5f1c2a8e-7d34-4b6f-9a0e-3c8d1b7e2f45';
 const GENERIC = 'No guest account that accepted its invitation uses this address. If you were invited, open the link in your invitation email first.';
@@ -39,9 +41,12 @@ export interface GuestSignInStart {
 export async function startGuestSignIn(deps: RedemptionDeps, email: string, ctx: { ipAddress: string | null }): Promise<GuestSignInStart> {
   const address = String(email ?? '').trim().toLowerCase();
   const user = (await (deps.db as DirDb).selectFrom('users').selectAll().where((eb) => eb(eb.fn('lower', ['mail']), '=', address)).where('creation_type', '=', 'Invitation').executeTakeFirst()) as UserRow | undefined;
-  if (!user || user.external_user_state !== 'Accepted' || !user.account_enabled) throw authError('GUEST_NOT_FOUND', GENERIC);
-  const bound = user.identities[0];
-  if (!bound) throw authError('GUEST_NOT_FOUND', GENERIC);
+  const bound = user?.identities[0];
+  if (!user || user.external_user_state !== 'Accepted' || !user.account_enabled || !bound) {
+    // The answer must not tell who has an account: the same shape as for a guest of that domain, and no mail.
+    const provider = /@/.test(address) ? await providerForEmail(deps.db, address) : undefined;
+    return { cookieValue: randomToken(32), method: provider ? 'federated' : 'emailOtp', providerDisplayName: provider?.display_name ?? null, mailIds: [] };
+  }
   return inTransaction(deps.db, async (trx) => {
     const { cookieValue, flow } = await createFlow(trx, deps.clock.now(), { purpose: 'signIn', userId: user.id });
     if (bound.signInType === 'federated') {

@@ -8,6 +8,7 @@ import { inTransaction, type Db } from '#src/store/index.ts';
 import type { AuthDb, IdentityProviderTable } from './auth.tables.ts';
 import { authError } from './auth.errors.ts';
 import { parseSamlMetadata } from './saml-metadata.ts';
+import { assertPublicUrl } from './outbound-url.ts';
 
 /**
  * Partner identity providers: the OIDC providers and SAML IdPs that invitees and guests of the domains they serve
@@ -133,6 +134,16 @@ export interface IdentityProviderDeps {
   masterKey: Buffer;
   /** http:// issuers on loopback are accepted only for development and tests. */
   allowLoopbackHttp: boolean;
+  /** Providers on private/loopback/link-local addresses (config identityProviderPrivateNetworks, or development). */
+  allowInternal: boolean;
+}
+
+/** Check no other provider has this issuer: a guest bound to an issuer must lead to exactly one provider. */
+async function assertIssuerFree(db: AuthDb, issuer: string, exceptId: string | null): Promise<void> {
+  let query = db.selectFrom('identity_providers').select('display_name').where('issuer', '=', issuer);
+  if (exceptId) query = query.where('id', '<>', exceptId);
+  const clash = await query.executeTakeFirst();
+  if (clash) throw authError('ISSUER_IN_USE', `The issuer ${issuer} is already the identity provider '${clash.display_name}'.`);
 }
 
 /** Check the domains are not served by another provider (a domain leads to exactly one provider). */
@@ -226,13 +237,8 @@ async function withSamlMetadata(deps: IdentityProviderDeps, body: Record<string,
   const complete = ['issuerUri', 'passiveSignInUri', 'signingCertificate'].every((k) => typeof body[k] === 'string');
   if (xml === undefined && typeof body.metadataExchangeUri === 'string' && !complete) {
     const url = httpsUrl('metadataExchangeUri', body.metadataExchangeUri, deps.allowLoopbackHttp);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'error' });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      xml = (await response.text()).slice(0, 1_000_000);
-    } catch (error) {
-      throw authError('INVALID_METADATA', `The SAML metadata could not be fetched from ${url}: ${(error as Error).message}.`);
-    }
+    await assertPublicUrl('metadataExchangeUri', url, deps.allowInternal);
+    xml = await fetchCapped(url);
   }
   if (xml === undefined) return rest;
   if (xml.length > 1_000_000) throw authError('INVALID_METADATA', 'The SAML metadata is larger than 1 MB.');
@@ -240,14 +246,41 @@ async function withSamlMetadata(deps: IdentityProviderDeps, body: Record<string,
   return { issuerUri: parsed.entityId, passiveSignInUri: parsed.ssoUrl, signingCertificate: parsed.certificates[0], ...rest };
 }
 
+/** The metadata document, at most 1 MB, read as it streams in; the error says no more than that it failed. */
+async function fetchCapped(url: string): Promise<string> {
+  const limit = 1_000_000;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'error' });
+    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > limit) throw new Error('too large');
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch {
+    throw authError('INVALID_METADATA', `The SAML metadata could not be fetched from ${url} (it must answer 200 with at most 1 MB, without redirects, within 10 seconds).`);
+  }
+}
+
+/** Where a provider's URLs point must be public (unless allowed), checked whenever they are saved. */
+async function assertPublicEndpoints(deps: IdentityProviderDeps, row: Omit<IdentityProviderRow, 'id' | 'created_at' | 'updated_at'>): Promise<void> {
+  if (row.kind === 'oidc') await assertPublicUrl('issuer', row.issuer, deps.allowInternal);
+  if (row.saml_sso_url) await assertPublicUrl('passiveSignInUri', row.saml_sso_url, deps.allowInternal);
+}
+
 export async function createIdentityProvider(deps: IdentityProviderDeps, actor: Actor, input: Record<string, unknown>): Promise<GraphIdentityProvider> {
   const body = await withSamlMetadata(deps, input);
   const values = rowFromInput(deps, body, null);
+  await assertPublicEndpoints(deps, values);
   const now = deps.clock.now();
   const row: IdentityProviderRow = { id: newId(), ...values, created_at: now, updated_at: now };
   await inTransaction(deps.db, async (trx) => {
     await sqlLock(trx);
     await assertDomainsFree(trx as AuthDb, row.domains, null);
+    await assertIssuerFree(trx as AuthDb, row.issuer, null);
     await (trx as AuthDb).insertInto('identity_providers').values({ ...row, claim_mapping: JSON.stringify(row.claim_mapping) }).execute();
     await appendAudit(trx, deps.clock, { event: 'identityProvider.created', actor, targets: [target(row)], details: { kind: row.kind, issuer: row.issuer, domains: row.domains.join(', ') } });
   });
@@ -276,7 +309,9 @@ export async function updateIdentityProvider(deps: IdentityProviderDeps, actor: 
     await sqlLock(trx);
     const before = await getIdentityProviderRow(trx, id);
     const after = rowFromInput(deps, body, before);
+    await assertPublicEndpoints(deps, after);
     await assertDomainsFree(trx as AuthDb, after.domains, before.id);
+    await assertIssuerFree(trx as AuthDb, after.issuer, before.id);
     const changes = changedProperties(auditable(before), auditable(after));
     if (typeof body.clientSecret === 'string') changes.push({ displayName: 'clientSecret', oldValue: null, newValue: '"(changed)"' });
     if (changes.length === 0) return;

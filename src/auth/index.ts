@@ -72,7 +72,7 @@ export {
 /** The cookie that carries a redemption or guest sign-in flow. */
 export { FLOW_COOKIE, FLOW_COOKIE_PATH } from './external-flows.ts';
 /** Partner sign-in (OIDC) for redemption and guest sign-in: where to send the browser, and the callback. */
-export { beginFederation, completeFederation, completeSamlFederation, FEDERATION_CALLBACK_PATH, type FederationDeps, type FederationOutcome } from './federation.service.ts';
+export { beginFederation, completeFederation, completeSamlFederation, continueSamlFederation, SAML_CONTINUE_PATH, FEDERATION_CALLBACK_PATH, type FederationDeps, type FederationOutcome } from './federation.service.ts';
 /** The SAML service provider for partner IdPs (@node-saml/node-saml), and IdP metadata parsing. */
 export { createUpstreamSaml, samlIdentity, SAML_ACS_PATH, type UpstreamSaml } from './upstream-saml.ts';
 /** Reading SAML IdP metadata (entity id, sign-in URL, signing certificates). */

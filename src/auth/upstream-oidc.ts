@@ -19,6 +19,8 @@ export interface UpstreamIdentity {
   issuer: string;
   subject: string;
   email: string | null;
+  /** The provider said the address is verified (OIDC email_verified: true). */
+  emailVerified: boolean;
   displayName: string | null;
   amr: string[];
   groups: string[];
@@ -50,7 +52,8 @@ export function createUpstreamOidc(deps: { masterKey: Buffer; allowLoopbackHttp:
         timeout: 10,
       });
     } catch (error) {
-      throw authError('FEDERATION_FAILED', `${provider.display_name} cannot be reached right now (OpenID discovery at ${provider.issuer} failed: ${(error as Error).message}). Try again later.`);
+      // The cause goes to the log of the caller, not to the person signing in (it could map the internal network).
+      throw Object.assign(authError('FEDERATION_FAILED', `${provider.display_name} cannot be reached right now. Try again later.`), { cause: error });
     }
     for (const old of cache.keys()) if (old.startsWith(`${provider.id}:`)) cache.delete(old);
     cache.set(key, { at: Date.now(), config });
@@ -102,6 +105,7 @@ export function mapClaims(claims: Record<string, unknown>, mapping: ClaimMapping
     issuer: String(claims.iss),
     subject,
     email,
+    emailVerified: claims.email_verified === true,
     displayName: text(claims[mapping.displayName]),
     amr: list(claims[mapping.amr]),
     groups: list(claims[mapping.groups]),

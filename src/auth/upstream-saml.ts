@@ -106,6 +106,7 @@ export function samlIdentity(profile: Profile): UpstreamIdentity {
     issuer: profile.issuer,
     subject: profile.nameID,
     email,
+    emailVerified: false,
     displayName: first(p.displayName) ?? first(p.name) ?? first(p['http://schemas.microsoft.com/identity/claims/displayname']) ?? first(p[`${CLAIMS}name`]),
     amr: all(p.amr ?? p['http://schemas.microsoft.com/claims/authnmethodsreferences']),
     groups: all(p.groups ?? p['http://schemas.microsoft.com/ws/2008/06/identity/claims/groups']),

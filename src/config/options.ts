@@ -155,6 +155,12 @@ export const options = {
     max: 600,
     doc: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before connections are closed.',
   },
+  identityProviderPrivateNetworks: {
+    env: 'GATEHOUSE_IDP_PRIVATE_NETWORKS',
+    type: 'bool',
+    default: false,
+    doc: 'Allow partner identity providers (OIDC issuers, SAML metadata URLs) on private, loopback or link-local addresses. Off by default so an administrator cannot make Gatehouse fetch from its internal network; turn on when partners really are reached over a private network. Always on in `development`.',
+  },
   smtpUrl: {
     env: 'GATEHOUSE_SMTP_URL',
     type: 'url',

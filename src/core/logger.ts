@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 
 /** Query parameters that carry secrets and must never reach a log line. */
-const SECRET_PARAMS = /^(token|code|client_secret|access_token|id_token|refresh_token|user_code|password|client_assertion|state)$/i;
+const SECRET_PARAMS = /^(token|code|client_secret|access_token|id_token|refresh_token|user_code|password|client_assertion|state|claim|SAMLResponse|SAMLRequest|RelayState)$/i;
 
 /** A URL with the values of secret-bearing query parameters replaced. */
 export function redactUrl(url: string): string {

@@ -5,7 +5,7 @@ import { inTransaction } from '#src/store/index.ts';
 import type { DirDb as Db, DirectoryDeps } from './directory.deps.ts';
 import { directoryError } from './directory.errors.ts';
 import { getExternalCollaboration } from './external-settings.service.ts';
-import { removeRoleAssignmentsOf } from './roles.service.ts';
+import { assertNotLastGlobalAdmin, lockGlobalAdmins, removeRoleAssignmentsOf } from './roles.service.ts';
 import { toGraphUser, type GraphUser, type UserRow } from './users.shape.ts';
 
 /**
@@ -40,6 +40,8 @@ export async function leaveOrganization(deps: DirectoryDeps, userId: string, ipA
     const settings = await getExternalCollaboration(trx);
     if (!settings.allowExternalIdentitiesToLeave) throw new AppError('FORBIDDEN', 403, 'This organization does not let guests leave by themselves. Ask your sponsor or an administrator to remove your account.');
     const actor: Actor = { kind: 'user', id: user.id, displayName: user.display_name, userPrincipalName: user.user_principal_name, ipAddress };
+    await lockGlobalAdmins(trx);
+    await assertNotLastGlobalAdmin(trx, user.id);
     const groups = await softDelete(trx, deps, actor, user);
     await appendAudit(trx, deps.clock, { event: 'user.leftOrganization', actor, targets: [target(user)], details: { groupsLeft: groups.join(','), retentionDays: DELETED_RETENTION_DAYS } });
   });

@@ -74,8 +74,11 @@ function normalizeDomains(property: string, domains: string[]): string[] {
   return [...out].sort();
 }
 
+const CONTROL_OR_SPACE = /[\s\x00-\x1f\x7f]/;
+
 function checkUrl(property: string, value: string, allowStar: boolean): string {
   const text = value.trim();
+  if (CONTROL_OR_SPACE.test(text)) throw directoryError('INVALID_VALUE', `${property}: '${value}' contains spaces or control characters`);
   const bare = allowStar && text.endsWith('*') ? text.slice(0, -1) : text;
   let url: URL;
   try {
@@ -139,6 +142,8 @@ export function domainVerdict(settings: Pick<ExternalCollaborationSettings, 'all
 
 /** Whether `url` may be used as inviteRedirectUrl: the portal itself, or a match of an allowed entry. */
 export function redirectAllowed(settings: Pick<ExternalCollaborationSettings, 'allowedRedirectUrls'>, publicUrl: string, url: string): boolean {
+  // URL parsing silently drops tabs and line breaks; a URL that carries them is refused rather than normalized.
+  if (typeof url !== 'string' || CONTROL_OR_SPACE.test(url)) return false;
   let target: URL;
   try {
     target = new URL(url);

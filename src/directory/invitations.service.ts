@@ -163,6 +163,18 @@ function prepare(deps: InvitationDeps, settings: ExternalCollaborationSettings, 
 }
 
 /**
+ * What inviting does not cover: resetting someone's redemption re-binds an existing account (Entra requires a User
+ * Administrator), an external *member* is more than a guest, and adding sponsors to an existing user changes that
+ * user. Those need User.ReadWrite.All, as changing a user does.
+ */
+function extraRightsProblem(inviter: Inviter, p: Prepared): string | undefined {
+  if (inviter.permissions.has('User.ReadWrite.All')) return undefined;
+  if (p.reset) return 'resetting a redemption needs the permission User.ReadWrite.All (User Administrator)';
+  if (p.input.invitedUserType === 'Member') return 'inviting an external member needs the permission User.ReadWrite.All (User Administrator)';
+  return undefined;
+}
+
+/**
  * Graph's POST /invitations. Checks the invite policy, the address, the domain lists and the redirect list, then in
  * one transaction creates (or re-invites, or resets) the guest, the invitation with a fresh single-use redeem
  * token (only its hash is kept), the sponsors, the audit events and the outgoing mail.
@@ -192,8 +204,9 @@ export async function createInvitations(deps: InvitationDeps, inviter: Inviter, 
       outcomes[index] = { ok: false, error: prepared };
       continue;
     }
-    if (policyProblem) {
-      const error = new AppError('FORBIDDEN', 403, `Insufficient privileges to invite: ${policyProblem}.`);
+    const rightsProblem = policyProblem ?? extraRightsProblem(inviter, prepared);
+    if (rightsProblem) {
+      const error = new AppError('FORBIDDEN', 403, `Insufficient privileges to invite: ${rightsProblem}.`);
       refusals.push({ email: prepared.email, error });
       outcomes[index] = { ok: false, error };
       continue;
@@ -284,7 +297,18 @@ async function writeInvitations(trx: Db, deps: InvitationDeps, inviter: Inviter,
         : directoryError('DUPLICATE_VALUE', `A user who was not invited (${user.user_principal_name}) already has the address ${p.email}.`));
       continue;
     }
+    if (p.reset && user) {
+      const problem = await resetProblem(trx, inviter, user, p.email);
+      if (problem) {
+        fail(p, problem);
+        continue;
+      }
+    }
     const created = !user;
+    if (!created && p.sponsorIds.length > 0 && !inviter.permissions.has('User.ReadWrite.All')) {
+      fail(p, new AppError('FORBIDDEN', 403, `Insufficient privileges: ${user?.user_principal_name ?? p.email} already exists; adding sponsors to an existing user needs the permission User.ReadWrite.All.`));
+      continue;
+    }
     if (!user) {
       user = newUserRow(now, {
         id: newId(),
@@ -392,6 +416,20 @@ async function writeInvitations(trx: Db, deps: InvitationDeps, inviter: Inviter,
   }
   await appendAudit(trx, deps.clock, events);
   return results;
+}
+
+/**
+ * A reset re-binds an account to whoever proves the new address, so: never an administrator's account unless the
+ * caller may manage roles, and never to an address another user already has.
+ */
+async function resetProblem(trx: Db, inviter: Inviter, user: UserRow, email: string): Promise<AppError | undefined> {
+  const role = await trx.selectFrom('role_assignments').select('id').where('principal_id', '=', user.id).executeTakeFirst();
+  if (role && !inviter.permissions.has('RoleManagement.ReadWrite.Directory')) {
+    return new AppError('FORBIDDEN', 403, `${user.user_principal_name} holds a directory role: resetting their redemption needs the permission RoleManagement.ReadWrite.Directory.`);
+  }
+  const other = await trx.selectFrom('users').select('user_principal_name').where((eb) => eb(eb.fn('lower', ['mail']), '=', email.toLowerCase())).where('id', '<>', user.id).executeTakeFirst();
+  if (other) return directoryError('DUPLICATE_VALUE', `Another user (${other.user_principal_name}) already has the address ${email}.`);
+  return undefined;
 }
 
 /** The inviting user, when they become the default sponsor (not among the named sponsors read with the batch). */

@@ -252,3 +252,49 @@ describe('invitations racing for the same new address', () => {
     }
   });
 });
+
+describe('what inviting does not grant', () => {
+  it('needs User.ReadWrite.All to reset a redemption, invite a member or add sponsors to an existing user, and RoleManagement to reset an administrator', async () => {
+    const gh = await startTestGatehouse();
+    try {
+      const inviter = await gh.appToken(['User.Invite.All']);
+      const userAdmin = await gh.appToken(['User.Invite.All', 'User.ReadWrite.All']);
+      const roleAdmin = await gh.appToken(['User.Invite.All', 'User.ReadWrite.All', 'RoleManagement.ReadWrite.Directory']);
+      const call = async (token: string, method: string, path: string, body?: unknown) => {
+        const response = await fetch(`${gh.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+        const text = await response.text();
+        return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json };
+      };
+      const invited = await call(inviter, 'POST', '/v1.0/invitations', { invitedUserEmailAddress: 'victim@vendor.test', inviteRedirectUrl: `${gh.url}/` });
+      assert.equal(invited.status, 201);
+      const victimId = (invited.body.invitedUser as Json).id as string;
+      const reset = { invitedUserEmailAddress: 'attacker@evil.test', inviteRedirectUrl: `${gh.url}/`, resetRedemption: true, invitedUser: { id: victimId } };
+      const refused = await call(inviter, 'POST', '/v1.0/invitations', reset);
+      assert.equal(refused.status, 403);
+      assert.match((refused.body.error as Json).message as string, /User\.ReadWrite\.All/);
+      assert.equal((await call(inviter, 'POST', '/v1.0/invitations', { invitedUserEmailAddress: 'member@vendor.test', inviteRedirectUrl: `${gh.url}/`, invitedUserType: 'Member' })).status, 403);
+      const sponsor = await call(userAdmin, 'POST', '/v1.0/users', { accountEnabled: true, displayName: 'Sue Sponsor', mailNickname: 'sue', userPrincipalName: 'sue@gatehouse.local' });
+      assert.equal((await call(inviter, 'POST', '/v1.0/invitations', { invitedUserEmailAddress: 'victim@vendor.test', inviteRedirectUrl: `${gh.url}/`, invitedUserSponsors: [{ id: sponsor.body.id }] })).status, 403);
+
+      // The guest now holds a directory role: a User Administrator may not re-bind the account, a role manager may.
+      const GA = '62e90394-69f5-4237-9190-012177145e10';
+      assert.equal((await call(roleAdmin, 'POST', '/v1.0/roleManagement/directory/roleAssignments', { principalId: victimId, roleDefinitionId: GA, directoryScopeId: '/' })).status, 201);
+      const adminReset = await call(userAdmin, 'POST', '/v1.0/invitations', reset);
+      assert.equal(adminReset.status, 403);
+      assert.match((adminReset.body.error as Json).message as string, /RoleManagement\.ReadWrite\.Directory/);
+      assert.equal((await call(userAdmin, 'GET', `/v1.0/users/${victimId}`)).body.mail, 'victim@vendor.test', 'nothing changed');
+      // Nor onto an address another user already has.
+      const taken = await call(roleAdmin, 'POST', '/v1.0/invitations', { ...reset, invitedUserEmailAddress: 'member2@vendor.test' });
+      assert.equal(taken.status, 201, 'a free address is fine for a role manager');
+      const other = await call(inviter, 'POST', '/v1.0/invitations', { invitedUserEmailAddress: 'someone.else@vendor.test', inviteRedirectUrl: `${gh.url}/` });
+      assert.equal(other.status, 201);
+      const clash = await call(roleAdmin, 'POST', '/v1.0/invitations', { ...reset, invitedUserEmailAddress: 'someone.else@vendor.test' });
+      assert.equal(clash.status, 400);
+      assert.match((clash.body.error as Json).message as string, /already has the address/);
+      // A redirect URL carrying line breaks is refused, not normalized.
+      assert.equal((await call(inviter, 'POST', '/v1.0/invitations', { invitedUserEmailAddress: 'crlf@vendor.test', inviteRedirectUrl: `${gh.url}/\r\nSet-Cookie: x=1` })).status, 400);
+    } finally {
+      await gh.stop();
+    }
+  });
+});

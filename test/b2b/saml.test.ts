@@ -43,6 +43,11 @@ describe('redemption through a partner SAML IdP', () => {
   /** The IdP's form POST arrives from another site: no Gatehouse cookie comes with it. */
   const postToAcs = (fields: Record<string, string>) =>
     fetch(`${gh.url}/portal/api/federation/saml/acs`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields), redirect: 'manual' });
+  /** The browser that posted the IdP's answer follows the ACS's redirect (the claim is in it). */
+  const follow = async (browser: Browser, acs: Response) => {
+    const location = acs.headers.get('location');
+    if (location?.startsWith('/portal/api/')) await browser.request(location);
+  };
   const invite = async (email: string) => {
     const res = await api('POST', '/v1.0/invitations', { invitedUserEmailAddress: email, inviteRedirectUrl: `${gh.url}/my-account` });
     assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -78,7 +83,11 @@ describe('redemption through a partner SAML IdP', () => {
     const answer = await signInAtIdp(browser, token, { username: 'ann@saml-vendor.test', password: 'saml password 1' });
     const acs = await postToAcs(answer);
     assert.equal(acs.status, 303);
-    assert.equal(acs.headers.get('location'), '/redeem');
+    const next = acs.headers.get('location') as string;
+    assert.match(next, /^\/portal\/api\/federation\/saml\/continue\?claim=/);
+    const continued = await browser.request(next);
+    assert.equal(continued.status, 302);
+    assert.equal(continued.location, '/redeem');
     const view = await jsonCall(browser, 'GET', '/portal/api/redeem');
     assert.equal(view.body.step, 'consent', JSON.stringify(view.body));
     assert.equal((await jsonCall(browser, 'POST', '/portal/api/redeem/consent', { accept: true })).status, 200);
@@ -97,7 +106,7 @@ describe('redemption through a partner SAML IdP', () => {
     const xml = Buffer.from(answer.SAMLResponse, 'base64').toString('utf8');
     assert.ok(xml.includes('bob@saml-vendor.test'));
     const altered = Buffer.from(xml.replaceAll('bob@saml-vendor.test', 'ann@saml-vendor.test')).toString('base64');
-    await postToAcs({ ...answer, SAMLResponse: altered });
+    await follow(browser, await postToAcs({ ...answer, SAMLResponse: altered }));
     const view = await jsonCall(browser, 'GET', '/portal/api/redeem');
     assert.match(view.body.federationError as string, /was not accepted/, JSON.stringify(view.body));
     assert.equal((await api('GET', `/v1.0/users/${userId}`)).body.externalUserState, 'PendingAcceptance');
@@ -105,7 +114,31 @@ describe('redemption through a partner SAML IdP', () => {
     // Ann at the IdP, for Bob's invitation: signed correctly, but not the invited address.
     const again = new Browser(gh.url);
     const annAnswer = await signInAtIdp(again, token, { username: 'ann@saml-vendor.test', password: 'saml password 1' });
-    await postToAcs(annAnswer);
+    await follow(again, await postToAcs(annAnswer));
     assert.match((await jsonCall(again, 'GET', '/portal/api/redeem')).body.federationError as string, /but this invitation is for bob@saml-vendor\.test/);
+  });
+
+  it('does not let an answer delivered to one browser complete a flow held by another', async () => {
+    const { token, userId } = await invite('cara@saml-vendor.test');
+    accounts.push({ email: 'cara@saml-vendor.test', password: 'saml password 3' });
+    try {
+      // The attacker holds the redeem link, starts the flow, and has the invitee sign in at her own IdP.
+      const attacker = new Browser(gh.url);
+      const answer = await signInAtIdp(attacker, token, { username: 'cara@saml-vendor.test', password: 'saml password 3' });
+      const acs = await postToAcs(answer); // posted by the invitee's browser, which has no flow cookie
+      const claimUrl = acs.headers.get('location') as string;
+      const victim = new Browser(gh.url);
+      assert.equal((await victim.request(claimUrl)).status, 400, 'the browser of the invitee holds no flow');
+      // The attacker knows the continue address but not the claim that went to the invitee's browser.
+      const stolen = await attacker.request('/portal/api/federation/saml/continue');
+      assert.equal(stolen.status, 302);
+      const view = await jsonCall(attacker, 'GET', '/portal/api/redeem');
+      assert.equal(view.body.step, 'verify');
+      assert.match(view.body.federationError as string, /another browser/);
+      assert.equal((await jsonCall(attacker, 'POST', '/portal/api/redeem/consent', { accept: true })).status, 400);
+      assert.equal((await api('GET', `/v1.0/users/${userId}`)).body.externalUserState, 'PendingAcceptance');
+    } finally {
+      accounts.pop();
+    }
   });
 });

@@ -92,7 +92,8 @@ const strip = <T extends Record<string, unknown>>(body: T) => {
 
 /** Partner identity providers, partner organizations (connectedOrganization) and cross-tenant access settings. */
 export function partnerRoutes(app: App, deps: RouteDeps): void {
-  const idp: IdentityProviderDeps = { db: deps.db, clock: deps.clock, masterKey: deps.masterKey, allowLoopbackHttp: deps.config.environment === 'development' };
+  const development = deps.config.environment === 'development';
+  const idp: IdentityProviderDeps = { db: deps.db, clock: deps.clock, masterKey: deps.masterKey, allowLoopbackHttp: development, allowInternal: development || deps.config.identityProviderPrivateNetworks };
   const dir = { db: deps.db, clock: deps.clock };
   const base = deps.config.publicUrl;
 

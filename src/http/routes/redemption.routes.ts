@@ -3,6 +3,8 @@ import {
   beginFederation,
   completeFederation,
   completeSamlFederation,
+  continueSamlFederation,
+  SAML_CONTINUE_PATH,
   SAML_ACS_PATH,
   currentRedemption,
   FEDERATION_CALLBACK_PATH,
@@ -127,13 +129,20 @@ export function redemptionRoutes(app: App, deps: RouteDeps): void {
       },
       async (request, reply) => {
         const outcome = await completeSamlFederation(auth, request.body.RelayState, request.body.SAMLResponse, ctx(request));
-        if (outcome.session) {
-          setSession(reply, outcome.session);
-          clearFlow(reply);
-        }
         return reply.redirect(outcome.redirectTo, 303);
       },
     );
+  });
+  app.get(
+    SAML_CONTINUE_PATH,
+    { config: { auth: 'public' }, schema: { tags, summary: 'After the SAML ACS: the browser that holds the flow claims the checked answer', querystring: Type.Object({ claim: Type.Optional(Type.String({ maxLength: 100 })) }), response: { 302: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+    const outcome = await continueSamlFederation(auth, flowCookie(request), request.query.claim, ctx(request));
+    if (outcome.session) {
+      setSession(reply, outcome.session);
+      clearFlow(reply);
+    }
+    return reply.redirect(outcome.redirectTo, 302);
   });
   app.get('/saml/sp', { config: { auth: 'public' }, schema: { tags, summary: "Gatehouse's SAML service provider metadata (give it to partner IdPs)" } }, async (_request, reply) =>
     reply.type('application/samlmetadata+xml').send(generateServiceProviderMetadata({ issuer: deps.saml.entityId, callbackUrl: deps.saml.acsUrl, wantAssertionsSigned: true, identifierFormat: null })),

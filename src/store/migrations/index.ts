@@ -5,6 +5,7 @@ import * as auditChains from './20261122T0200_audit_chains.ts';
 import * as b2b from './20261122T1100_b2b.ts';
 import * as federation from './20261122T1200_federation.ts';
 import * as deletedUsers from './20261122T1210_deleted_users.ts';
+import * as identityProviderIssuer from './20261122T1400_identity_provider_issuer.ts';
 import * as bulkInvitations from './20261122T1300_bulk_invitations.ts';
 
 /** Every migration, in order. Append only; a landed migration is never edited. */
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '20261122T1200_federation': federation,
   '20261122T1210_deleted_users': deletedUsers,
   '20261122T1300_bulk_invitations': bulkInvitations,
+  '20261122T1400_identity_provider_issuer': identityProviderIssuer,
 };
