@@ -1,4 +1,5 @@
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
+import { lockPasscodeSubject, type DirDb } from '#src/directory/index.ts';
 import { randomToken, sha256Hex } from '#src/core/crypto.ts';
 import type { Db } from '#src/store/index.ts';
 import { authError } from './auth.errors.ts';
@@ -74,8 +75,7 @@ export async function issueOtp(trx: Db, flow: ExternalFlow, now: Date): Promise<
     throw authError('OTP_RATE_LIMITED', `A code was sent less than ${OTP_RESEND_SECONDS} seconds ago. Check your mailbox (and spam folder) before asking for another.`);
   }
   // One code at a time per invitation or guest, across browsers: the count below is made under this row lock.
-  if (flow.invitation_id) await sql`SELECT 1 FROM invitations WHERE id = ${flow.invitation_id} FOR UPDATE`.execute(trx);
-  else await sql`SELECT 1 FROM users WHERE id = ${flow.user_id} FOR UPDATE`.execute(trx);
+  await lockPasscodeSubject(trx as DirDb, flow.invitation_id ? { invitationId: flow.invitation_id } : { userId: flow.user_id as string });
   const hourAgo = new Date(now.getTime() - 3_600_000);
   let recent = (trx as AuthDb)
     .selectFrom('redemption_flows')

@@ -1,5 +1,5 @@
 import { appendAudit, type Actor } from '#src/audit/index.ts';
-import { effectiveCrossTenant, getTenant, inboundVerdict, recordSignIn, type DirDb, type UserRow } from '#src/directory/index.ts';
+import { effectiveCrossTenant, findInvitedGuest, findUserRow, getTenant, inboundVerdict, recordSignIn, type DirDb, type UserRow } from '#src/directory/index.ts';
 import { oneTimePasscodeMail, queueMail } from '#src/mail/index.ts';
 import { inTransaction, type Db } from '#src/store/index.ts';
 import { authError } from './auth.errors.ts';
@@ -22,7 +22,7 @@ export const GATEHOUSE_PORTAL_APP_ID = '5f1c2a8e-7d34-4b6f-9a0e-3c8d1b7e2f45';
 const GENERIC = 'No guest account that accepted its invitation uses this address. If you were invited, open the link in your invitation email first.';
 
 export async function guestOf(deps: { db: Db }, flow: ExternalFlow): Promise<UserRow> {
-  const user = (await (deps.db as DirDb).selectFrom('users').selectAll().where('id', '=', flow.user_id as string).executeTakeFirst()) as UserRow | undefined;
+  const user = await findUserRow(deps.db as DirDb, flow.user_id as string);
   if (!user) throw authError('REDEMPTION_NOT_FOUND', GENERIC);
   return user;
 }
@@ -40,7 +40,7 @@ export interface GuestSignInStart {
 /** Begin: find the guest by address and start the one way they may sign in (a code by mail, or their provider). */
 export async function startGuestSignIn(deps: RedemptionDeps, email: string, ctx: { ipAddress: string | null }): Promise<GuestSignInStart> {
   const address = String(email ?? '').trim().toLowerCase();
-  const user = (await (deps.db as DirDb).selectFrom('users').selectAll().where((eb) => eb(eb.fn('lower', ['mail']), '=', address)).where('creation_type', '=', 'Invitation').executeTakeFirst()) as UserRow | undefined;
+  const user = await findInvitedGuest(deps.db as DirDb, address);
   const bound = user?.identities[0];
   if (!user || user.external_user_state !== 'Accepted' || !user.account_enabled || !bound) {
     // The answer must not tell who has an account: the same shape as for a guest of that domain, and no mail.

@@ -130,7 +130,7 @@ export { createBulkJob, processBulkJob, runBulkInvitations, getBulkJob, bulkJobR
 /** The bulk-invite CSV reader (Entra's template or the short form) and the per-row result file. */
 export { parseInvitationCsv, invitationResultCsv, type BulkInviteRow, type BulkInviteRowError, type BulkInviteResult, type ParsedInvitationCsv } from './bulk-invite.csv.ts';
 /** Redemption, the directory's half: open a redeem link, bind the proven identity to the guest. */
-export { openRedeemLink, redeemInvitation, redeemableInvitation, redemptionTargets, INVALID_REDEEM_LINK, type RedeemableInvitation } from './redemption.service.ts';
+export { openRedeemLink, redeemInvitation, redeemableInvitation, redemptionTargets, findInvitedGuest, lockPasscodeSubject, INVALID_REDEEM_LINK, type RedeemableInvitation } from './redemption.service.ts';
 /** Cross-tenant access settings (Graph shape), the settings in force for a partner, and the inbound check. */
 export {
   getCrossTenantDefault,

@@ -263,7 +263,8 @@ async function writeInvitations(trx: Db, deps: InvitationDeps, inviter: Inviter,
     .orderBy('created_at')
     .forUpdate()
     .execute()) as UserRow[];
-  const sponsorIds = [...new Set(batch.flatMap((p) => p.sponsorIds))];
+  // The inviting user is read with them: they become the sponsor of every guest the batch creates without one named.
+  const sponsorIds = [...new Set([...batch.flatMap((p) => p.sponsorIds), ...(inviter.actor.kind === 'user' ? [inviter.actor.id] : [])])];
   const sponsors = sponsorIds.length ? ((await trx.selectFrom('users').selectAll().where('id', 'in', sponsorIds).where('deleted_at', 'is', null).execute()) as UserRow[]) : [];
 
   const events: Parameters<typeof appendAudit>[2] = [];
@@ -328,7 +329,7 @@ async function writeInvitations(trx: Db, deps: InvitationDeps, inviter: Inviter,
     const chosen: UserRow[] = [];
     let sponsorProblem: AppError | undefined;
     for (const id of wanted) {
-      const sponsor = sponsors.find((sp) => sp.id === id) ?? (inviter.actor.kind === 'user' && id === inviter.actor.id ? await inviterRow(trx, id) : undefined);
+      const sponsor = sponsors.find((sp) => sp.id === id);
       if (!sponsor) sponsorProblem ??= directoryError('USER_NOT_FOUND', `invitedUserSponsors: no user has the id ${id}`);
       else if (sponsor.user_type !== 'Member') sponsorProblem ??= p.sponsorIds.length ? directoryError('INVALID_VALUE', `invitedUserSponsors: ${sponsor.user_principal_name} is a guest; only member users can be sponsors`) : undefined;
       else if (sponsor.id === user.id) sponsorProblem ??= directoryError('INVALID_VALUE', 'invitedUserSponsors: a user cannot sponsor themselves');
@@ -432,10 +433,6 @@ async function resetProblem(trx: Db, inviter: Inviter, user: UserRow, email: str
   return undefined;
 }
 
-/** The inviting user, when they become the default sponsor (not among the named sponsors read with the batch). */
-async function inviterRow(trx: Db, id: string): Promise<UserRow | undefined> {
-  return (await trx.selectFrom('users').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()) as UserRow | undefined;
-}
 
 /** Invitations (a Gatehouse extension: Graph has no list), newest first; $filter on status, email, user and date. */
 export const invitationFields: FieldMap = {

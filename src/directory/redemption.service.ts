@@ -143,3 +143,23 @@ export async function redeemInvitation(
   });
   return { userId: user.id, redirectUrl: invitation.redirect_url };
 }
+
+/** The invited user (not deleted) who has this address, for a guest signing in again. */
+export async function findInvitedGuest(db: Db, email: string): Promise<UserRow | undefined> {
+  return (await db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['mail']), '=', email.trim().toLowerCase()))
+    .where('creation_type', '=', 'Invitation')
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()) as UserRow | undefined;
+}
+
+/**
+ * Hold the invitation (redemption) or the guest (sign-in) until the caller's transaction ends: one-time passcodes
+ * for the same person are counted and issued one at a time, across browsers.
+ */
+export async function lockPasscodeSubject(trx: Db, subject: { invitationId: string } | { userId: string }): Promise<void> {
+  if ('invitationId' in subject) await trx.selectFrom('invitations').select('id').where('id', '=', subject.invitationId).forUpdate().execute();
+  else await trx.selectFrom('users').select('id').where('id', '=', subject.userId).forUpdate().execute();
+}

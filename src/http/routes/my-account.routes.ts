@@ -12,10 +12,9 @@ import {
 } from '#src/directory/index.ts';
 import type { App, RouteDeps } from '../types.ts';
 import { contextUrl } from '../respond.ts';
-import { errorResponses, IdParam } from '../schemas/common.ts';
+import { Nullable, errorResponses, IdParam } from '../schemas/common.ts';
 import { User } from '../schemas/users.ts';
 
-const Nullable = (s: ReturnType<typeof Type.String>) => Type.Union([s, Type.Null()]);
 const MyAccount = Type.Object({
   user: Type.Object({ id: Type.String(), displayName: Type.String(), mail: Nullable(Type.String()), userPrincipalName: Type.String(), userType: Type.String(), externalUserState: Nullable(Type.String()) }),
   organizations: Type.Array(Type.Object({ id: Type.String(), displayName: Type.String(), relationship: Type.String() })),

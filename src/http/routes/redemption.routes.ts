@@ -24,9 +24,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { generateServiceProviderMetadata } from '@node-saml/node-saml';
 import type { FastifyReply } from 'fastify';
 import type { App, RouteDeps } from '../types.ts';
-import { errorResponses } from '../schemas/common.ts';
+import { Nullable, errorResponses } from '../schemas/common.ts';
 
-const Nullable = (s: ReturnType<typeof Type.String>) => Type.Union([s, Type.Null()]);
 const RedemptionView = Type.Object({
   tenantDisplayName: Type.String(),
   invitedUserEmailAddress: Type.String(),
