@@ -1,83 +1,26 @@
 /**
- * Conditional access evaluation as Entra does it: every enabled policy whose conditions all match is enforced,
- * a block anywhere wins, and otherwise the grant controls of all enforced policies must be met together.
- * Report-only policies are evaluated and reported the same way but never change the outcome.
+ * The entry point for deciding one sign-in against a policy array. The single evaluator is the compiled one
+ * (conditional-access.compile.ts); this caches its compilation per array, so callers passing the same array for
+ * many sign-ins compile once.
  */
-import { matchConditions } from './conditional-access.conditions.ts';
-import { combineRequirements, evaluateGrant, mergeSessionControls, sessionControlNames, type GrantOutcome } from './conditional-access.controls.ts';
-import type {
-  AppliedConditionalAccessPolicy,
-  AppliedPolicyResult,
-  ConditionalAccessDecision,
-  ConditionalAccessPolicy,
-  Requirement,
-  SignInFacts,
-} from './conditional-access.types.ts';
+import { CompiledPolicySet } from './conditional-access.compile.ts';
+import type { ConditionalAccessDecision, ConditionalAccessPolicy, SignInFacts } from './conditional-access.types.ts';
 
-export interface PolicyEvaluation {
-  policy: ConditionalAccessPolicy;
-  applies: boolean;
-  grant: GrantOutcome | null;
-  report: AppliedConditionalAccessPolicy;
-}
-
-function resultOf(policy: ConditionalAccessPolicy, applies: boolean, grant: GrantOutcome | null): AppliedPolicyResult {
-  const reportOnly = policy.state === 'enabledForReportingButNotEnforced';
-  if (!applies) return reportOnly ? 'reportOnlyNotApplied' : 'notApplied';
-  const success = grant?.satisfied === true;
-  if (reportOnly) return success ? 'reportOnlySuccess' : 'reportOnlyFailure';
-  return success ? 'success' : 'failure';
-}
-
-/** One policy against one sign-in, with the reasons a sign-in log shows. */
-export function evaluatePolicy(policy: ConditionalAccessPolicy, facts: SignInFacts): PolicyEvaluation {
-  const base = { id: policy.id, displayName: policy.displayName };
-  if (policy.state === 'disabled') {
-    const report = { ...base, result: 'notEnabled' as const, enforcedGrantControls: [], enforcedSessionControls: [], reasons: ['policy is disabled'] };
-    return { policy, applies: false, grant: null, report };
-  }
-  const matches = matchConditions(policy.conditions, facts);
-  const applies = matches.every((match) => match.matches);
-  if (!applies) {
-    const reasons = matches.filter((match) => !match.matches).map((match) => match.reason);
-    const report = { ...base, result: resultOf(policy, false, null), enforcedGrantControls: [], enforcedSessionControls: [], reasons };
-    return { policy, applies, grant: null, report };
-  }
-  const grant = evaluateGrant(policy.grantControls, facts);
-  const report = {
-    ...base,
-    result: resultOf(policy, true, grant),
-    enforcedGrantControls: grant.controls,
-    enforcedSessionControls: sessionControlNames(policy),
-    reasons: [...matches.map((match) => match.reason), ...grant.reasons],
-  };
-  return { policy, applies, grant, report };
-}
-
-function outcomeOf(grants: GrantOutcome[], reauthenticate: boolean): Pick<ConditionalAccessDecision, 'outcome' | 'required'> {
-  if (grants.some((grant) => grant.blocked)) return { outcome: 'block', required: [] };
-  if (grants.some((grant) => !grant.satisfied && grant.options.length === 0)) return { outcome: 'block', required: [] };
-  const required: Requirement[] = combineRequirements(grants);
-  if (reauthenticate) required.unshift('reauthentication');
-  return required.length > 0 ? { outcome: 'interrupt', required } : { outcome: 'allow', required: [] };
-}
+/**
+ * Keyed by the array's identity, held weakly: it goes when the caller drops the array. The cache is why the array
+ * and its policies must not be changed in place after a first evaluation; pass a new array instead.
+ */
+const compiledSets = new WeakMap<readonly ConditionalAccessPolicy[], CompiledPolicySet>();
 
 /**
  * Decide a sign-in against a set of policies. Pure: the caller gathers the facts (group closure, named location
  * matches, risk levels, methods already performed) and records the decision.
  */
 export function evaluateConditionalAccess(policies: readonly ConditionalAccessPolicy[], facts: SignInFacts): ConditionalAccessDecision {
-  const evaluations = policies.map((policy) => evaluatePolicy(policy, facts));
-  const enforced = evaluations.filter((evaluation) => evaluation.applies && evaluation.policy.state === 'enabled');
-  const sessionControls = mergeSessionControls(enforced.map((evaluation) => evaluation.policy), facts);
-  const grants = enforced.map((evaluation) => evaluation.grant).filter((grant): grant is GrantOutcome => grant !== null);
-  const { outcome, required } = outcomeOf(grants, sessionControls.reauthenticationRequired);
-  const conditionalAccessStatus = enforced.length === 0 ? 'notApplied' : outcome === 'allow' ? 'success' : 'failure';
-  return {
-    outcome,
-    required,
-    appliedPolicies: evaluations.map((evaluation) => evaluation.report),
-    sessionControls,
-    conditionalAccessStatus,
-  };
+  let compiled = compiledSets.get(policies);
+  if (compiled === undefined) {
+    compiled = new CompiledPolicySet(policies);
+    compiledSets.set(policies, compiled);
+  }
+  return compiled.evaluate(facts);
 }
