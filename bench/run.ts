@@ -1,4 +1,6 @@
 import { auditBench } from './audit.bench.ts';
+import { clientCredentialsBench } from './client-credentials.bench.ts';
+import { conditionalAccessBench } from './conditional-access.bench.ts';
 import { directoryBench } from './directory.bench.ts';
 import { inviteBench } from './invite.bench.ts';
 
@@ -8,6 +10,8 @@ import { inviteBench } from './invite.bench.ts';
  */
 const benches: Record<string, () => Promise<void>> = {
   audit: auditBench,
+  'client-credentials': clientCredentialsBench,
+  'conditional-access': conditionalAccessBench,
   directory: directoryBench,
   invite: inviteBench,
 };

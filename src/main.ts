@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '#src/core/clock.ts';
 import { createLogger } from '#src/core/logger.ts';
 import { loadOrCreateMasterKey } from '#src/core/master-key.ts';
 import { migrateToLatest, openDatabase, runIfLeader, type Database } from '#src/store/index.ts';
-import { bootstrapDirectory, purgeExpiredDeletedUsers, permissionsForUser, roleById, roleIdsForUser, runBulkInvitations, type BootstrapResult, type InvitationDeps } from '#src/directory/index.ts';
+import { bootstrapDirectory, getUserRow, purgeExpiredDeletedUsers, permissionsForUser, roleById, roleIdsForUser, runBulkInvitations, type BootstrapResult, type InvitationDeps } from '#src/directory/index.ts';
 import {
   consumeSetPasswordToken,
   createOAuthServer,
@@ -15,12 +15,14 @@ import {
   issueSetPasswordLink,
   revokeSession,
   sessionCookie,
-  signInWithPassword,
+  deliverEmergencyAccessAlerts,
+  remindEmergencyAccessValidation,
   sweepAuthState,
   validateSession,
   type AuthDeps,
   type OAuthServer,
 } from '#src/auth/index.ts';
+import { sweepSignInLog } from '#src/audit/index.ts';
 import { deliverMail, smtpTransport, type MailDeps } from '#src/mail/index.ts';
 import { buildApp, type App, type Authenticator, type PortalDeps } from '#src/http/index.ts';
 
@@ -86,7 +88,13 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       ...authDeps,
       masterKey: masterKey.key,
       trustProxy: config.trustProxy,
+      trustedProxies: config.trustedProxies,
       onServerError: (error) => logger.error({ err: error }, 'OAuth server error'),
+      // Emergency-access alerts of refresh tokens (Conditional Access on refresh); only called once requests flow.
+      notify: ({ mailIds, alertIds }) => {
+        sendNow(mailIds);
+        alertsNow(alertIds);
+      },
     });
 
     let setupLink: string | undefined;
@@ -111,6 +119,12 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       if (ids.length === 0) return;
       void deliverMail(mail, ids).catch((error: unknown) => logger.warn({ err: error }, 'mail delivery failed'));
     };
+    const alertDeps = { db: database.db, clock, masterKey: masterKey.key, logger };
+    // Emergency-access alerts go out at once (the goal is under 5 s); failed posts are retried by the timer below.
+    const alertsNow = (ids: string[]): void => {
+      if (ids.length === 0) return;
+      void deliverEmergencyAccessAlerts(alertDeps, ids).catch((error: unknown) => logger.warn({ err: error }, 'emergency-access alert delivery failed'));
+    };
     const bulkInvitations = bulkInvitationRunner({ db: database.db, clock, publicUrl: config.publicUrl, masterKey: masterKey.key }, sendNow, logger);
     closeBulkInvitations = bulkInvitations.close;
 
@@ -124,6 +138,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
       logger,
       authenticator: authenticator(authDeps, oauth),
       portal: portal(authDeps),
+      deliverAlerts: alertsNow,
       sessionCookie: sessionCookie(config.publicUrl),
       oauth,
       isReady: () => ready,
@@ -143,6 +158,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     const sweep = setInterval(() => {
       void runIfLeader(database.db, 'auth-sweep', () => sweepAuthState(authDeps)).catch((error) => logger.warn({ err: error }, 'auth sweep failed'));
       void runIfLeader(database.db, 'deleted-users-purge', () => purgeExpiredDeletedUsers({ db: database.db, clock })).catch((error) => logger.warn({ err: error }, 'purging deleted users failed'));
+      void runIfLeader(database.db, 'sign-in-log-retention', () => sweepSignInLog({ db: database.db, clock }, config.signInLogRetentionDays)).catch((error) => logger.warn({ err: error }, 'sign-in log retention sweep failed'));
     }, SWEEP_INTERVAL_MS);
     // Keys rotated or retired by `gatehouse keys` (or on another node) are picked up here.
     const keyReload = setInterval(() => {
@@ -155,6 +171,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     // messages another node holds).
     const mailRetry = setInterval(() => {
       void deliverMail(mail).catch((error: unknown) => logger.warn({ err: error }, 'mail retry failed'));
+      void deliverEmergencyAccessAlerts(alertDeps).catch((error: unknown) => logger.warn({ err: error }, 'emergency-access alert retry failed'));
     }, MAIL_RETRY_INTERVAL_MS);
     // Bulk invitation jobs left unfinished by a node that stopped, or created on a node that was busy.
     const bulkResume = setInterval(bulkInvitations.kick, BULK_INVITATION_INTERVAL_MS);
@@ -255,6 +272,7 @@ function authenticator(deps: AuthDeps, oauth: OAuthServer): Authenticator {
           userId: session.userId,
           displayName: session.displayName,
           userPrincipalName: session.userPrincipalName,
+          amr: session.amr,
           permissions: await permissionsForUser(deps.db, session.userId),
         },
       };
@@ -264,15 +282,16 @@ function authenticator(deps: AuthDeps, oauth: OAuthServer): Authenticator {
 
 function portal(deps: AuthDeps): PortalDeps {
   return {
-    async signIn(input) {
-      const result = await signInWithPassword(deps, input);
-      const maxAgeSeconds = Math.max(1, Math.floor((result.session.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
-      return { cookieValue: result.session.cookieValue, csrfToken: result.session.csrfToken, user: result.user, maxAgeSeconds };
+    async user(userId) {
+      const user = await getUserRow(deps.db, userId);
+      return { id: user.id, displayName: user.display_name, userPrincipalName: user.user_principal_name };
     },
     signOut: (cookieValue, ipAddress) => revokeSession(deps, cookieValue, { ipAddress }),
     async current(cookieValue) {
       const session = await validateSession(deps, cookieValue);
-      return session ? { user: { id: session.userId, displayName: session.displayName, userPrincipalName: session.userPrincipalName }, csrfToken: session.csrfToken } : undefined;
+      return session
+        ? { user: { id: session.userId, displayName: session.displayName, userPrincipalName: session.userPrincipalName }, csrfToken: session.csrfToken, amr: session.amr, authenticatedAt: session.authenticatedAt }
+        : undefined;
     },
     async setPassword(token, password, ipAddress) {
       await consumeSetPasswordToken(deps, token, password, { ipAddress });

@@ -8,3 +8,15 @@ export { auditEvents, type AuditEventName, type AuditEventSpec } from './audit.r
 export type { Actor, AuditTarget, ModifiedProperty, DirectoryAudit } from './audit.types.ts';
 /** Query the audit log as Graph's directoryAudits. */
 export { listDirectoryAudits, getDirectoryAudit, directoryAuditFields } from './audit.query.ts';
+/** The sign-in log (Graph's signIn): record attempts, list and get them, sweep past retention. Not hash-chained. */
+export { appendSignInLog, sweepSignInLog, signInLogCutoff, toSignIn } from './sign-in-log.service.ts';
+/** Query the sign-in log as /v1.0/auditLogs/signIns, and read the history the sign-in risk signals need. */
+export { listSignIns, getSignIn, recentSignInsForRisk, signInFields, signInSelectable, type RiskHistoryQuery } from './sign-in-log.query.ts';
+/** Entra's sign-in error codes Gatehouse writes in status.errorCode, and which failures count as credential guesses. */
+export { SIGN_IN_ERROR_CODES, CREDENTIAL_FAILURE_CODES, failureReasonFor, type SignInErrorName } from './sign-in-log.codes.ts';
+/** Graph's signIn shape and the entry the sign-in pipeline hands to appendSignInLog. */
+export type {
+  SignIn, SignInLogEntry, SignInRiskHistory, SignInAppliedPolicy, SignInAppliedPolicyResult, SignInAuthenticationDetail, SignInDeviceDetail,
+  SignInLocation, SignInRiskLevel, SignInRiskReason, SignInRiskState, SignInStatus, SignInUserType, SignInConditionalAccessStatus,
+  AuthenticationRequirement,
+} from './sign-in-log.types.ts';

@@ -22,6 +22,12 @@ export interface BrowserSessionTable {
   last_seen_at: Date;
   expires_at: Date;
   revoked_at: Date | null;
+  /** How the user authenticated (sign-in pipeline). */
+  amr: ColumnType<string[], string[] | undefined, string[]>;
+  authenticated_at: Date | null;
+  /** Conditional Access sign-in frequency: the session ends here. */
+  reauthenticate_at: Date | null;
+  application_id: string | null;
 }
 
 export interface OneTimeTokenTable {

@@ -8,7 +8,7 @@ import { flowOf, updateFlow, type ExternalFlow } from './external-flows.ts';
 import { getIdentityProviderRow, providerForEmail, providerForIssuer, type IdentityProviderRow } from './identity-providers.service.ts';
 import { completeRedemption, inviteeActor, type RedemptionDeps } from './redemption.service.ts';
 import { finishGuestSignIn, guestOf } from './guest-sign-in.service.ts';
-import type { NewSession } from './sessions.service.ts';
+import { settleSignIn, type SignInOutcome, type SignInStep } from './sign-in-pipeline.ts';
 import type { UpstreamIdentity, UpstreamOidc, UpstreamState } from './upstream-oidc.ts';
 import type { SamlState, UpstreamSaml } from './upstream-saml.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from '#src/core/crypto.ts';
@@ -84,7 +84,8 @@ function vouchesFor(provider: IdentityProviderRow, identity: UpstreamIdentity, e
 export interface FederationOutcome {
   /** Where the browser goes next (the page of the flow, or the destination once finished). */
   redirectTo: string;
-  session?: NewSession;
+  /** Signed in, or waiting for a second factor (the browser goes to the MFA page). */
+  signIn?: SignInOutcome;
 }
 
 /**
@@ -172,21 +173,32 @@ async function settle(deps: FederationDeps, flow: ExternalFlow, ctx: Ctx, resolv
     const verdict = inboundVerdict(settings, { subject: identity.subject, groups: identity.groups, applicationId: null });
     if (!verdict.allowed) throw authError('FEDERATION_FAILED', `This organization does not accept your sign-in: ${verdict.reason}.`);
 
-    return await inTransaction(deps.db, async (trx) => {
+    const done: { redirectTo: string; step?: SignInStep } = await inTransaction(deps.db, async (trx) => {
       const current = await lockedFlow(trx, flow);
       const verified = { method: provider.kind, verified_issuer: identity.issuer, verified_subject: identity.subject, verified_email: identity.email, verified_claims: JSON.stringify(claims) };
       await updateFlow(trx, current, verified);
       const next: ExternalFlow = { ...current, ...verified, verified_claims: claims };
-      if (flow.purpose === 'signIn') {
-        const session = await finishGuestSignIn(trx, deps, next, ctx);
-        return { redirectTo: '/my-account', session };
-      }
+      if (flow.purpose === 'signIn') return { redirectTo: '/my-account', step: await finishGuestSignIn(trx, deps, next, ctx) };
       if (settings.automaticUserConsentSettings?.inboundAllowed === true) {
-        const done = await completeRedemption(trx, deps, next, 'automatic', ctx);
-        return { redirectTo: done.redirectUrl, session: done.session };
+        const redeemed = await completeRedemption(trx, deps, next, 'automatic', ctx);
+        return { redirectTo: redeemed.redirectUrl, step: redeemed.step };
       }
       return { redirectTo: page };
     });
+    if (!done.step) return { redirectTo: done.redirectTo };
+    let signIn: SignInOutcome;
+    try {
+      signIn = await settleSignIn(deps, done.step);
+    } catch (error) {
+      // Conditional Access refused the (otherwise valid) sign-in: already logged and audited; say so on a page.
+      if ((error as { code?: string }).code === 'SIGN_IN_BLOCKED') {
+        // Only the sign-in log reference travels in the URL (no free text on Gatehouse's origin).
+        const ref = String((error as { details?: { signInId?: unknown } }).details?.signInId ?? '');
+        return { redirectTo: `/signin/blocked?ref=${encodeURIComponent(ref)}` };
+      }
+      throw error;
+    }
+    return { redirectTo: signIn.status === 'mfaRequired' ? '/signin/mfa' : done.redirectTo, signIn };
   } catch (error) {
     await recordRefusal(deps, flow, (error as Error).message, ctx);
     return { redirectTo: page };

@@ -9,7 +9,7 @@ import { checkOtp, createFlow, deleteFlow, flowOf, issueOtp, updateFlow, type Ex
 import { providerForEmail, providerForIssuer } from './identity-providers.service.ts';
 import { randomToken } from '#src/core/crypto.ts';
 import type { RedemptionDeps } from './redemption.service.ts';
-import { createSession, type NewSession } from './sessions.service.ts';
+import { partnerTrustOf, settleSignIn, signInWithin, type SignInOutcome, type SignInStep } from './sign-in-pipeline.ts';
 
 /**
  * A guest signing in after redemption. The guest never has a password here: they prove again the identity that
@@ -18,7 +18,8 @@ import { createSession, type NewSession } from './sessions.service.ts';
  * inbound settings are checked at every sign-in, with Gatehouse's own portal as the application. Starting a sign-in
  * answers the same for an address without an account (no mail is sent), so the page does not reveal who is a guest.
  */
-export const GATEHOUSE_PORTAL_APP_ID = '5f1c2a8e-7d34-4b6f-9a0e-3c8d1b7e2f45';
+export { PORTAL_APP_ID as GATEHOUSE_PORTAL_APP_ID } from './conditional-access.applications.ts';
+import { PORTAL_APP_ID as GATEHOUSE_PORTAL_APP_ID } from './conditional-access.applications.ts';
 const GENERIC = 'No guest account that accepted its invitation uses this address. If you were invited, open the link in your invitation email first.';
 
 export async function guestOf(deps: { db: Db }, flow: ExternalFlow): Promise<UserRow> {
@@ -65,7 +66,7 @@ export async function startGuestSignIn(deps: RedemptionDeps, email: string, ctx:
 }
 
 /** Check the code of an OTP guest; a right code signs them in. */
-export async function verifyGuestOtp(deps: RedemptionDeps, cookieValue: string | undefined, code: string, ctx: { ipAddress: string | null; userAgent: string | null }): Promise<NewSession> {
+export async function verifyGuestOtp(deps: RedemptionDeps, cookieValue: string | undefined, code: string, ctx: { ipAddress: string | null; userAgent: string | null }): Promise<SignInOutcome> {
   const outcome = await inTransaction(deps.db, async (trx) => {
     const flow = await flowOf(trx, cookieValue, 'signIn', deps.clock.now(), true);
     const user = await guestOf({ db: trx }, flow);
@@ -78,17 +79,17 @@ export async function verifyGuestOtp(deps: RedemptionDeps, cookieValue: string |
     }
     const verified = { method: 'emailOtp' as const, verified_issuer: 'mail', verified_subject: (user.mail as string).toLowerCase(), verified_email: user.mail };
     await updateFlow(trx, flow, verified);
-    return { session: await finishGuestSignIn(trx, deps, { ...flow, ...verified }, ctx) };
+    return { step: await finishGuestSignIn(trx, deps, { ...flow, ...verified }, ctx) };
   });
   if ('error' in outcome) throw outcome.error;
-  return outcome.session;
+  return settleSignIn(deps, outcome.step);
 }
 
 /**
  * Finish a guest sign-in inside the caller's transaction: the proven identity must be the bound one, the guest
  * still accepted and enabled, and the cross-tenant settings must let them into the portal.
  */
-export async function finishGuestSignIn(trx: Db, deps: RedemptionDeps, flow: ExternalFlow, ctx: { ipAddress: string | null; userAgent: string | null }): Promise<NewSession> {
+export async function finishGuestSignIn(trx: Db, deps: RedemptionDeps, flow: ExternalFlow, ctx: { ipAddress: string | null; userAgent: string | null }): Promise<SignInStep> {
   const user = await guestOf({ db: trx }, flow);
   if (user.external_user_state !== 'Accepted' || !user.account_enabled) throw authError('GUEST_NOT_FOUND', GENERIC);
   const matches = user.identities.some((i) => i.issuer === flow.verified_issuer && i.issuerAssignedId === flow.verified_subject);
@@ -100,13 +101,13 @@ export async function finishGuestSignIn(trx: Db, deps: RedemptionDeps, flow: Ext
   const verdict = inboundVerdict(settings, { subject: claims ? flow.verified_subject : null, groups: claims?.groups ?? [], applicationId: GATEHOUSE_PORTAL_APP_ID });
   if (!verdict.allowed) throw authError('FEDERATION_FAILED', `This organization does not accept your sign-in: ${verdict.reason}.`);
   await deleteFlow(trx, flow);
-  const session = await createSession(trx, deps, user.id, ctx);
-  await recordSignIn(trx as DirDb, user.id, deps.clock.now(), true);
-  await appendAudit(trx, deps.clock, {
-    event: 'auth.signedIn',
-    actor: guestActor(user, ctx.ipAddress),
-    targets: [{ id: user.id, type: 'User', displayName: user.display_name, userPrincipalName: user.user_principal_name }],
-    details: { method: flow.method === 'emailOtp' ? 'emailOtp' : 'federated', issuer: flow.verified_issuer, amr: claims?.amr.join(' ') ?? null },
+  // Conditional Access, a second factor if required, the session and the sign-in log: the one pipeline.
+  return signInWithin(trx, deps, {
+    userId: user.id,
+    method: flow.method === 'emailOtp' ? 'emailOtp' : 'federated',
+    partner: await partnerTrustOf(trx, claims),
+    ipAddress: ctx.ipAddress,
+    userAgent: ctx.userAgent,
+    returnTo: '/my-account',
   });
-  return session;
 }

@@ -20,7 +20,7 @@ export { createOAuthServer, type OAuthServer, type OAuthServerDeps } from './oau
 /** Paths of the authorization server (token, keys, device code, authorize, discovery) and of the interaction page. */
 export { OAUTH_ROUTES, DISCOVERY_PATH, INTERACTION_PATH } from './oauth-routes.ts';
 /** What the interaction page shows about a pending OAuth sign-in. */
-export type { InteractionView } from './oauth-interactions.ts';
+export type { FinishInteractionInput, InteractionView } from './oauth-interactions.ts';
 /** HTML renderers of the provider's own pages (device code entry/confirm/success, errors) and their defaults. */
 export { defaultViews, escapeHtml, type OAuthViews } from './oauth-views.ts';
 /** The built-in public client of the `gatehouse` CLI. */
@@ -94,3 +94,99 @@ export {
   type GraphIdentityProvider,
   type IdentityProviderDeps,
 } from './identity-providers.service.ts';
+/** What the MFA services need: AuthDeps plus the master key (and an optional throttle policy). */
+export type { MfaDeps } from './mfa-deps.ts';
+/** A user's second factors for the sign-in pipeline: which ones exist, recovery codes left, the per-user MFA state. */
+export { mfaMethodSummary, type MfaMethodSummary } from './mfa-methods.service.ts';
+/** Authentication methods in Graph's shapes (password, authenticator apps, passkeys, recovery codes); removal is audited. */
+export { listAuthenticationMethods, getAuthenticationMethod, deleteAuthenticationMethod, PASSWORD_METHOD_ID, type GraphAuthenticationMethod, type MethodKind, type MethodChangeOptions } from './mfa-methods.service.ts';
+/** Per-user MFA state (Graph beta strongAuthenticationRequirements): 'enforced' means the user must do (and register) MFA. */
+export { getPerUserMfaState, setPerUserMfaState, PER_USER_MFA_STATES, type PerUserMfaState } from './mfa-methods.service.ts';
+/** Authenticator apps (TOTP): enrol with a QR code, verify with ±1 step, replayed steps refused, throttled per user. */
+export { beginTotpEnrolment, finishTotpEnrolment, verifyTotp, type TotpEnrolment, type RegisteredMethod } from './mfa-totp.service.ts';
+/** One-time recovery codes: a set of 10 shown once (only keyed hashes stored), each spent on use, throttled per user. */
+export { generateRecoveryCodes, verifyRecoveryCode, RECOVERY_CODE_COUNT } from './mfa-recovery-codes.service.ts';
+/** Passkeys (WebAuthn): registration and sign-in ceremonies bound to publicUrl's origin and host, counters checked. */
+export { webauthnRegistrationOptions, verifyWebAuthnRegistration, webauthnAuthenticationOptions, verifyWebAuthnAuthentication, relyingParty } from './webauthn.service.ts';
+/** Sign-in risk of an attempt from the sign-in log's recent history (new country, travel, spray, brute force). */
+export { gatherSignInRisk, type SignInRiskRequest } from './sign-in-risk.service.ts';
+/** The one sign-in pipeline: Conditional Access, second factors, session, sign-in log, for every way in. */
+export {
+  accessApplication,
+  beginPendingTotpEnrolment,
+  cancelPendingSignIn,
+  completeSignIn,
+  currentPendingSignIn,
+  evaluateTokenRefresh,
+  partnerTrustOf,
+  pendingWebAuthnOptions,
+  requireSecondFactor,
+  satisfiedBy,
+  settleSignIn,
+  signInWithin,
+  sweepPendingSignIns,
+  verifyPendingSignIn,
+  PENDING_COOKIE,
+  PENDING_COOKIE_PATH,
+  PORTAL_APPLICATION,
+  type ApplicationAccess,
+  type PendingView,
+  type SignInApplication,
+  type SignInOutcome,
+  type SignInPipelineDeps,
+  type SignInRequest,
+  type SignInStep,
+  type TokenRefreshOutcome,
+  type TokenRefreshRequest,
+} from './sign-in-pipeline.ts';
+/** Emergency-access (break-glass) accounts: marking, alert settings, alerts (webhook with HMAC, mail, banner), validation reminders. */
+export {
+  acknowledgeEmergencyAccessAlert,
+  addEmergencyAccessAccount,
+  deliverEmergencyAccessAlerts,
+  emergencyAccessUserIds,
+  getEmergencyAccessSettings,
+  listEmergencyAccessAccounts,
+  listEmergencyAccessAlerts,
+  remindEmergencyAccessValidation,
+  removeEmergencyAccessAccount,
+  signWebhook,
+  updateEmergencyAccessAccount,
+  updateEmergencyAccessSettings,
+  VALIDATION_DAYS,
+  type EmergencyAccessAccount,
+  type EmergencyAccessAlert,
+  type EmergencyAccessSettings,
+} from './emergency-access.service.ts';
+/** Conditional Access policies in Graph's shape: validated, audited (GH22xx), guarded against locking every admin out. */
+export {
+  listConditionalAccessPolicies,
+  getConditionalAccessPolicy,
+  allConditionalAccessPolicies,
+  createConditionalAccessPolicy,
+  updateConditionalAccessPolicy,
+  deleteConditionalAccessPolicy,
+  loadConditionalAccessPolicies,
+  toGraphPolicy,
+  type GraphConditionalAccessPolicy,
+  type PolicyChangeOptions,
+} from './conditional-access.service.ts';
+/** Gatehouse's own applications Conditional Access can name (portal, API, CLI). */
+export { BUILT_IN_APPLICATIONS, PORTAL_APP_ID, type KnownApplication } from './conditional-access.applications.ts';
+/** Named locations (IP ranges, countries): CRUD in Graph's shape, and the cached set the sign-in pipeline matches. */
+export {
+  listNamedLocations,
+  getNamedLocation,
+  createNamedLocation,
+  updateNamedLocation,
+  deleteNamedLocation,
+  loadNamedLocations,
+  loadCompiledNamedLocations,
+  type ConditionalAccessDeps,
+} from './named-locations.service.ts';
+/** Country and city of a public IP address from the offline GeoIP database (loaded on first use). */
+export { lookupIp, isPublicIp, type GeoLocation } from './geoip.ts';
+/** The facts of a sign-in for Conditional Access, gathered once for the pipeline and for what-if. */
+export { gatherSignInFacts, externalUserKindOf, type SignInFactsDeps, type SignInFactsInput, type GatheredSignInFacts, type SignInLocationFacts } from './sign-in-facts.ts';
+/** Conditional Access what-if (Graph evaluate): the policies that would apply and Gatehouse's final decision. */
+export { evaluateWhatIf, type WhatIfAnswer } from './conditional-access.what-if.ts';

@@ -2,13 +2,13 @@ import { X509Certificate, createHash } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import type { Adapter, AdapterPayload, ProviderContext } from 'oidc-provider';
 import { constantTimeEqual, sha256Hex } from '#src/core/crypto.ts';
-import { findClient, type ClientRecord, type DirDb, type Permission } from '#src/directory/index.ts';
+import { LOOPBACK_HOSTS, findClient, type ClientRecord, type DirDb, type Permission } from '#src/directory/index.ts';
 
 /**
  * OAuth clients. Registered applications are not copied into the provider: on every request their metadata is
- * built from the directory (`findClient`, client_id = appId), so a removed secret, a disabled service principal or
- * a revoked permission takes effect on the next token request. The built-in public client `gatehouse-cli` is
- * static.
+ * built from the directory (`findClient`, client_id = appId), so a removed secret or redirect URI, a disabled
+ * service principal or a revoked permission takes effect on the next request. Applications with redirect URIs are
+ * OpenID Connect relying parties (authorization code + PKCE). The built-in public client `gatehouse-cli` is static.
  */
 export const GATEHOUSE_CLI_CLIENT_ID = 'gatehouse-cli';
 
@@ -33,6 +33,8 @@ export interface AppClientInfo {
   roles: Permission[];
   /** SHA-256 hex of the client secrets inside their validity window. */
   secretHashes: string[];
+  /** Origins of the app's spa redirect URIs: browsers there may call the token endpoint (CORS). */
+  corsOrigins: string[];
 }
 
 const within = (now: Date, from: Date, to: Date): boolean => from.getTime() <= now.getTime() && now.getTime() < to.getTime();
@@ -45,7 +47,7 @@ interface AssertionHeader {
   'x5t#S256'?: string;
 }
 
-function assertionHeader(ctx: ProviderContext): AssertionHeader | undefined {
+function assertionHeader(ctx: ProviderContext | undefined): AssertionHeader | undefined {
   const assertion: unknown = ctx?.oidc?.params?.client_assertion;
   if (typeof assertion !== 'string') return undefined;
   try {
@@ -78,45 +80,90 @@ function certificateJwks(record: ClientRecord, now: Date, header: AssertionHeade
   return keys;
 }
 
+/** Endpoints where the client authenticates; elsewhere (authorize, resume, userinfo) no credential is ever sent. */
+const CLIENT_AUTH_ROUTES = new Set(['token', 'revocation', 'introspection', 'device_authorization', 'pushed_authorization_request', 'backchannel_authentication']);
+
+function presentsCredentials(ctx: ProviderContext | undefined): boolean {
+  if (!ctx || !CLIENT_AUTH_ROUTES.has(String(ctx.oidc?.route))) return false;
+  const params = ctx.oidc?.params as Record<string, unknown> | undefined;
+  return Boolean(ctx.headers?.authorization || params?.client_secret || params?.client_assertion);
+}
+
+/**
+ * oidc-provider's application_type: `native` lets a loopback http redirect match on any port (RFC 8252 §7.3), which
+ * desktop apps need; it forbids https on a loopback host, which a spa registration may use — such apps are `web`.
+ */
+function publicApplicationType(record: ClientRecord): 'native' | 'web' {
+  if (record.publicClientRedirectUris.length === 0) return 'web';
+  const nativeOk = (uri: string): boolean => {
+    const url = new URL(uri);
+    return url.protocol === 'http:' ? LOOPBACK_HOSTS.has(url.hostname) : !LOOPBACK_HOSTS.has(url.hostname);
+  };
+  return [...record.publicClientRedirectUris, ...record.spaRedirectUris].every(nativeOk) ? 'native' : 'web';
+}
+
 /**
  * Client metadata for an application, or undefined (-> invalid_client) when it does not exist, has no service
- * principal, or its service principal is disabled. An app may hold secrets and certificates at once; the
- * provider accepts one authentication method per client, so the method is chosen per request: a request that
- * carries a client assertion gets `private_key_jwt` with the app's certificates, any other `client_secret_basic`
- * (which also admits client_secret_post).
+ * principal, or its service principal is disabled. The metadata is chosen per request:
+ *
+ * - a public app (publicClient / spa redirect URIs; applications.redirects.ts keeps those apart from web ones)
+ *   signs users in with `token_endpoint_auth_method: none` and PKCE wherever no credential is presented;
+ * - a request carrying a client assertion gets `private_key_jwt` with the app's certificates, any other credential
+ *   `client_secret_basic` (which also admits client_secret_post); a confidential app's authorization code and
+ *   refresh tokens are therefore only redeemed with its secret or certificate.
+ *
+ * Every app keeps client credentials; an app with redirect URIs also gets authorization_code and refresh_token.
  */
 export async function applicationClientMetadata(
   db: DirDb,
   appId: string,
-  ctx: ProviderContext,
+  ctx: ProviderContext | undefined,
   unusableSecret: string,
 ): Promise<AdapterPayload | undefined> {
   const record = await findClient(db, appId);
   if (!record || !record.servicePrincipalId || !record.enabled) return undefined;
   const now = new Date();
+  const publicUris = [...record.publicClientRedirectUris, ...record.spaRedirectUris];
   const info: AppClientInfo = {
     servicePrincipalId: record.servicePrincipalId,
     appId: record.appId,
     displayName: record.displayName,
     roles: record.permissions,
     secretHashes: record.secrets.filter((s) => within(now, s.notBefore, s.notAfter)).map((s) => s.hash),
+    corsOrigins: [...new Set(record.spaRedirectUris.map((uri) => new URL(uri).origin))],
   };
-  const base = {
-    client_id: record.appId,
-    client_name: record.displayName,
-    grant_types: ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
-    gatehouse: info,
+  const base = { client_id: record.appId, client_name: record.displayName, gatehouse: info };
+  if (publicUris.length > 0 && !presentsCredentials(ctx)) {
+    return {
+      ...base,
+      application_type: publicApplicationType(record),
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: publicUris,
+    };
+  }
+  const redirectUris = record.redirectUris.length > 0 ? record.redirectUris : publicUris;
+  const confidential = {
+    ...base,
+    application_type: record.redirectUris.length > 0 ? 'web' : publicApplicationType(record),
+    grant_types: redirectUris.length > 0 ? ['client_credentials', 'authorization_code', 'refresh_token'] : ['client_credentials'],
+    response_types: redirectUris.length > 0 ? ['code'] : [],
+    redirect_uris: redirectUris,
   };
   const header = assertionHeader(ctx);
   if (header) {
     const keys = certificateJwks(record, now, header);
-    if (keys.length > 0) return { ...base, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys } };
+    if (keys.length > 0) return { ...confidential, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys } };
   }
   // The provider's schema wants a client_secret for secret-based methods; it is never compared (see
   // compareHashedClientSecret) and is random per process, so it cannot be guessed or used.
-  return { ...base, token_endpoint_auth_method: 'client_secret_basic', client_secret: unusableSecret };
+  return { ...confidential, token_endpoint_auth_method: 'client_secret_basic', client_secret: unusableSecret };
+}
+
+/** clientBasedCORS: a single-page app may call the token endpoint from the origin of one of its spa redirect URIs. */
+export function corsAllowed(origin: string, client: { gatehouse?: AppClientInfo } | undefined): boolean {
+  return client?.gatehouse?.corsOrigins.includes(origin) ?? false;
 }
 
 /**
@@ -133,7 +180,7 @@ export function compareHashedClientSecret(this: { gatehouse?: AppClientInfo }, p
 }
 
 /** The Client model's adapter: reads the directory; registration is off, so writes never happen. */
-export function clientAdapter(db: DirDb, unusableSecret: string, currentContext: () => ProviderContext): Adapter {
+export function clientAdapter(db: DirDb, unusableSecret: string, currentContext: () => ProviderContext | undefined): Adapter {
   const readOnly = async (): Promise<never> => {
     throw new Error('OAuth clients are managed through the directory, not the provider');
   };

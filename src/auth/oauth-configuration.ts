@@ -5,19 +5,24 @@ import type { AuthDeps } from './auth.deps.ts';
 import type { AuthDb } from './auth.tables.ts';
 import type { SigningKeySet } from './keys.service.ts';
 import { PostgresAdapter } from './oidc-adapter.ts';
-import { clientAdapter, cliClientMetadata } from './oauth-clients.ts';
+import { GATEHOUSE_CLI_CLIENT_ID, clientAdapter, cliClientMetadata, corsAllowed, type AppClientInfo } from './oauth-clients.ts';
+import { OIDC_SCOPES } from './oauth-consents.ts';
 import { defaultScope, type ApiResources } from './oauth-resources.ts';
 import { OAUTH_ROUTES, type ProviderPaths } from './oauth-routes.ts';
 import { deviceCodeErrorMessage, type OAuthViews } from './oauth-views.ts';
-import { customizeAccessToken, findAccount } from './token-claims.ts';
+import { conditionalAccessOnRefresh } from './oauth-refresh.ts';
+import type { SignInPipelineDeps } from './sign-in-pipeline.ts';
+import { CLAIMS_BY_SCOPE, customizeAccessToken, findAccount, type AccountContext } from './token-claims.ts';
 
 /**
  * The oidc-provider configuration, one named piece per concern. Everything insecure or unused is off: no dev
- * interactions, no implicit or hybrid response types, PKCE always, no dynamic registration, no userinfo,
- * introspection, PAR, DPoP or RP-initiated logout; cookie keys come from the master key.
+ * interactions, no implicit or hybrid response types, PKCE (S256) always, no dynamic registration, introspection,
+ * PAR, DPoP or RP-initiated logout; refresh tokens rotate on every use and pass Conditional Access again; cookie
+ * keys come from the master key.
  */
 export interface ConfigurationInput {
-  deps: AuthDeps & { masterKey: Buffer };
+  /** `notify` delivers emergency-access alerts raised by a refresh at once (SignInPipelineDeps). */
+  deps: AuthDeps & { masterKey: Buffer; notify?: SignInPipelineDeps['notify'] };
   keys: SigningKeySet;
   resources: ApiResources;
   views: OAuthViews;
@@ -84,16 +89,40 @@ function deviceFlow(views: OAuthViews) {
   };
 }
 
-/** Access tokens are JWTs (ES256) for the one API, whichever of its identifiers was asked for. */
+type RequestingClient = { clientId: string } | undefined;
+
+const isClientCredentials = (ctx: ProviderContext): boolean => ctx.oidc?.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
+const namesApiScope = (scope: unknown): boolean => typeof scope === 'string' && scope.split(' ').some((value) => value.endsWith('/.default'));
+
+/**
+ * Tokens for the API: the CLI acting for a user, or an application acting as itself (client credentials). A
+ * registered application signing a user in gets an ID token and an access token for userinfo only — the API does
+ * not accept delegated tokens of other clients (access-tokens.ts), so it would be a token that cannot be used.
+ */
+const apiTokenAllowed = (ctx: ProviderContext, client: RequestingClient): boolean => client?.clientId === GATEHOUSE_CLI_CLIENT_ID || isClientCredentials(ctx);
+
+/**
+ * Access tokens for the API are JWTs (ES256), whichever of its identifiers was asked for. Without a resource (an
+ * application's OpenID Connect sign-in) the access token is the provider's opaque one, valid at userinfo only.
+ */
 function resourceIndicators(resources: ApiResources, accessTokenTtl: number) {
   return {
     enabled: true,
-    defaultResource: async (ctx: ProviderContext, _client: unknown, oneOf?: string[]) =>
-      oneOf && oneOf.length > 0 ? oneOf[0] : resources.fromRequest(undefined, ctx.oidc.params?.scope),
+    defaultResource: async (ctx: ProviderContext, client: RequestingClient, oneOf?: string[]) => {
+      if (oneOf && oneOf.length > 0) return oneOf[0];
+      const scope = ctx.oidc.params?.scope;
+      if (!apiTokenAllowed(ctx, client) && !namesApiScope(scope)) return undefined;
+      return resources.fromRequest(undefined, scope);
+    },
     useGrantedResource: async () => true,
-    getResourceServerInfo: async (_ctx: ProviderContext, indicator: string) => {
+    getResourceServerInfo: async (ctx: ProviderContext, indicator: string, client: RequestingClient) => {
       const resource = resources.canonical(indicator);
       if (!resource) throw new errors.InvalidTarget(`resource '${indicator}' is not served by Gatehouse`);
+      if (!apiTokenAllowed(ctx, client)) {
+        throw new errors.InvalidTarget(
+          `an application signing a user in gets an ID token and userinfo access, not tokens for '${resource}': call the API with the application's own identity (client credentials)`,
+        );
+      }
       return { scope: defaultScope(resource), audience: resource, accessTokenTTL: accessTokenTtl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
     },
   };
@@ -107,7 +136,8 @@ function features(input: ConfigurationInput) {
     resourceIndicators: resourceIndicators(input.resources, input.deps.config.accessTokenLifetimeSeconds),
     revocation: { enabled: true, allowedPolicy: async (_ctx: ProviderContext, client: { clientId: string }, token: { clientId: string }) => token.clientId === client.clientId },
     rpInitiatedLogout: { enabled: false },
-    userinfo: { enabled: false },
+    // OpenID Connect userinfo for applications' sign-ins (opaque access tokens without an API audience).
+    userinfo: { enabled: true },
     introspection: { enabled: false },
     pushedAuthorizationRequests: { enabled: false },
     dPoP: { enabled: false },
@@ -129,9 +159,22 @@ function ttl(accessTokenTtl: number) {
   };
 }
 
+/** Errors shown to a person in the browser, with what to do about the ones an administrator can fix. */
+function errorDescription(out: { error?: string; error_description?: string }): string {
+  switch (out.error) {
+    case 'invalid_client':
+      return 'This application is not registered with Gatehouse, or it is disabled (its service principal is missing or disabled). Ask an administrator.';
+    case 'invalid_redirect_uri':
+      return "The application asked to return to an address it has not registered. An administrator adds it to the application's web, publicClient or spa redirect URIs.";
+    default:
+      return out.error_description ?? 'The request could not be completed.';
+  }
+}
+
 export function providerConfiguration(input: ConfigurationInput): Record<string, unknown> {
   const { deps, views } = input;
   const db = deps.db as DirDb;
+  const accounts: AccountContext = { db, tenantId: input.tenantId, publicUrl: deps.config.publicUrl };
   return {
     adapter: (name: string) =>
       name === 'Client' ? clientAdapter(db, input.unusableSecret, () => Provider.ctx) : new PostgresAdapter(name, deps.db as AuthDb, deps.masterKey),
@@ -139,12 +182,15 @@ export function providerConfiguration(input: ConfigurationInput): Record<string,
     clientDefaults: { grant_types: [], response_types: [], id_token_signed_response_alg: 'ES256', token_endpoint_auth_method: 'client_secret_basic' },
     // No client_secret_jwt: secrets are stored hashed, so an HMAC over one cannot be checked.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
-    clientBasedCORS: () => false,
+    // Only single-page apps call the token endpoint from a browser, from the origin of a spa redirect URI.
+    clientBasedCORS: (_ctx: ProviderContext, origin: string, client: { gatehouse?: AppClientInfo }) => corsAllowed(origin, client),
     extraClientMetadata: { properties: ['gatehouse'], validator: () => undefined },
     jwks: input.keys.privateJwks,
     cookies: cookies(input),
-    claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
-    scopes: ['openid', 'offline_access', 'profile'],
+    claims: CLAIMS_BY_SCOPE,
+    scopes: [...OIDC_SCOPES],
+    // ID tokens carry every claim the granted scopes release (as Entra's do), not only `sub`.
+    conformIdTokenClaims: false,
     responseTypes: ['code'],
     pkce: { required: () => true },
     routes: OAUTH_ROUTES,
@@ -159,17 +205,27 @@ export function providerConfiguration(input: ConfigurationInput): Record<string,
         jwt: (ctx: ProviderContext, token: ProviderModel, jwt: { payload: Record<string, unknown> }) => customizeAccessToken(db, input.tenantId, ctx, token, jwt),
       },
     },
-    findAccount: (_ctx: ProviderContext, sub: string, token?: { iat?: number }) => findAccount(db, sub, token),
+    findAccount: (_ctx: ProviderContext, sub: string, token?: { iat?: number }) => findAccount(accounts, sub, token),
     interactions: {
       policy: portalSessionPolicy(),
       url: (_ctx: ProviderContext, interaction: { uid: string }) => input.paths.interactionPath(interaction.uid),
     },
+    // Every use of a refresh token returns a new one; presenting a used one revokes the whole grant (reuse detection).
+    // Called once per refresh_token grant, after the token was validated and before it is consumed: Conditional
+    // Access is evaluated again there (oauth-refresh.ts), and a refusal ends the grant request with invalid_grant.
+    rotateRefreshToken: async (ctx: ProviderContext) => {
+      await conditionalAccessOnRefresh(deps, ctx);
+      return true;
+    },
+    // The provider's session only bridges one interaction (TTL.session); tokens must not die with it. Revocation is
+    // Gatehouse's own (findAccount checks the user on every refresh and userinfo call).
+    expiresWithSession: async () => false,
     issueRefreshToken: async (_ctx: ProviderContext, client: { grantTypeAllowed(type: string): boolean }, code: { scopes: Set<string> }) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     ttl: ttl(deps.config.accessTokenLifetimeSeconds),
     renderError: async (ctx: ProviderContext, out: { error?: string; error_description?: string }) => {
       ctx.type = 'html';
-      ctx.body = views.error({ error: out.error ?? 'server_error', description: out.error_description ?? 'The request could not be completed.' });
+      ctx.body = views.error({ error: out.error ?? 'server_error', description: errorDescription(out) });
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { proxyTrust, type ProxyTrust } from '#src/core/proxies.ts';
 import type { JWK } from 'jose';
 import { Provider, type ProviderContext } from 'oidc-provider';
 import { randomToken } from '#src/core/crypto.ts';
@@ -8,7 +9,7 @@ import { createAccessTokenVerifier, type Principal } from './access-tokens.ts';
 import { loadSigningKeys, type SigningKeySet } from './keys.service.ts';
 import { compareHashedClientSecret } from './oauth-clients.ts';
 import { providerConfiguration, type ConfigurationInput } from './oauth-configuration.ts';
-import { abortInteraction, finishInteraction, getInteraction, type InteractionView } from './oauth-interactions.ts';
+import { abortInteraction, finishInteraction, getInteraction, type FinishInteractionInput, type InteractionView } from './oauth-interactions.ts';
 import { apiResources } from './oauth-resources.ts';
 import { providerPaths, type ProviderPaths } from './oauth-routes.ts';
 import { defaultViews, type OAuthViews } from './oauth-views.ts';
@@ -17,10 +18,14 @@ export interface OAuthServerDeps extends AuthDeps {
   masterKey: Buffer;
   /** Reverse proxies in front of Gatehouse (the `trustProxy` option): X-Forwarded-For entries trusted from the right; host and scheme always come from publicUrl. */
   trustProxy?: number;
+  /** Where those proxies are (the `trustedProxies` option); X-Forwarded-For from any other peer is dropped. */
+  trustedProxies?: string;
   /** Replace some or all of the provider's HTML pages. */
   views?: Partial<OAuthViews>;
   /** Server errors inside the provider (a bug or an unreachable database); the response is a generic error. */
   onServerError?: (error: unknown) => void;
+  /** Deliver mail and emergency-access alerts a refresh raised (Conditional Access on refresh tokens), after commit. */
+  notify?: (effects: { mailIds: string[]; alertIds: string[] }) => void;
 }
 
 export interface OAuthServer {
@@ -32,10 +37,10 @@ export interface OAuthServer {
   readonly pathPrefixes: readonly string[];
   /** Whether `callback` serves this path (prefixes plus MSAL's tenant-scoped discovery alias). */
   handles(pathname: string): boolean;
-  /** Read the pending interaction for the interaction page. */
-  getInteraction(req: IncomingMessage, res: ServerResponse): Promise<InteractionView>;
+  /** Read the pending interaction for the interaction page; with `forUserId`, whether that user must still consent. */
+  getInteraction(req: IncomingMessage, res: ServerResponse, forUserId?: string): Promise<InteractionView>;
   /** Approve the pending interaction as a user whose portal session the caller validated. */
-  finishInteraction(req: IncomingMessage, res: ServerResponse, input: { userId: string; ipAddress?: string | null }): Promise<{ redirectTo: string }>;
+  finishInteraction(req: IncomingMessage, res: ServerResponse, input: FinishInteractionInput): Promise<{ redirectTo: string }>;
   /** Decline the pending interaction. */
   abortInteraction(req: IncomingMessage, res: ServerResponse): Promise<{ redirectTo: string }>;
   /** Verify a bearer token for the /v1.0 API. */
@@ -60,14 +65,15 @@ const SECURITY_HEADERS = {
  * mount path from the URL below it (as Express's originalUrl would give it), and X-Forwarded-For is dropped unless
  * the proxy is trusted.
  */
-function pinToPublicUrl(req: IncomingMessage & { originalUrl?: string }, publicUrl: string, paths: ProviderPaths, trustProxy: number): void {
+function pinToPublicUrl(req: IncomingMessage & { originalUrl?: string }, publicUrl: string, paths: ProviderPaths, proxies: ProxyTrust): void {
   const url = new URL(publicUrl);
   const providerUrl = paths.providerUrl(req.url ?? '/');
   req.url = providerUrl;
   req.originalUrl = `${paths.mountPath}${providerUrl}`;
   req.headers['x-forwarded-host'] = url.host;
   req.headers['x-forwarded-proto'] = url.protocol.slice(0, -1);
-  if (trustProxy === 0) delete req.headers['x-forwarded-for'];
+  // Only a trusted proxy may name the client (the same rule as the HTTP layer's).
+  if (!proxies.trustsPeer(req.socket?.remoteAddress)) delete req.headers['x-forwarded-for'];
 }
 
 function buildProvider(input: ConfigurationInput & { deps: OAuthServerDeps }): Provider {
@@ -91,8 +97,9 @@ function buildProvider(input: ConfigurationInput & { deps: OAuthServerDeps }): P
 
 /**
  * Build the OAuth 2.0 / OpenID Connect authorization server: client credentials for registered applications
- * (secrets or certificates), device flow and authorization code + PKCE for the `gatehouse-cli` public client,
- * JWT access tokens signed ES256 for the Graph-compatible API. State lives in PostgreSQL, so any node serves any
+ * (secrets or certificates), OpenID Connect sign-in (authorization code + PKCE, ID token, userinfo, rotating
+ * refresh tokens) for registered applications with redirect URIs, device flow and authorization code + PKCE for
+ * the `gatehouse-cli` public client, JWT access tokens signed ES256 for the Graph-compatible API. State lives in PostgreSQL, so any node serves any
  * step. Signing keys must exist (ensureSigningKeys) before this is called.
  */
 export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthServer> {
@@ -119,6 +126,7 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
   let current = build();
   const verifier = createAccessTokenVerifier({ db: deps.db, clock: deps.clock, issuer: deps.config.publicUrl, audiences: resources.audiences });
   const interactionDeps = { db: deps.db as DirDb, clock: deps.clock, resources };
+  const proxies = proxyTrust(deps.trustProxy ?? 0, deps.trustedProxies ?? '127.0.0.0/8,::1/128');
   const kidsOf = (set: SigningKeySet): string => set.privateJwks.keys.map((key) => key.kid).join(',');
 
   return {
@@ -126,10 +134,10 @@ export async function createOAuthServer(deps: OAuthServerDeps): Promise<OAuthSer
     pathPrefixes: paths.pathPrefixes,
     handles: (pathname) => paths.handles(pathname),
     async callback(req, res) {
-      pinToPublicUrl(req, deps.config.publicUrl, paths, deps.trustProxy ?? 0);
+      pinToPublicUrl(req, deps.config.publicUrl, paths, proxies);
       await current.handler(req, res);
     },
-    getInteraction: (req, res) => getInteraction(current.provider, req, res),
+    getInteraction: (req, res, forUserId) => getInteraction(interactionDeps, current.provider, req, res, forUserId),
     finishInteraction: (req, res, input) => finishInteraction(interactionDeps, current.provider, req, res, input),
     abortInteraction: (req, res) => abortInteraction(current.provider, req, res),
     verifyAccessToken: (token) => verifier.verify(token),

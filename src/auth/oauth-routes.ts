@@ -10,6 +10,7 @@ export const OAUTH_ROUTES = {
   device_authorization: '/oauth2/v2.0/devicecode',
   code_verification: '/oauth2/v2.0/devicelogin',
   revocation: '/oauth2/v2.0/revoke',
+  userinfo: '/oauth2/v2.0/userinfo',
 } as const;
 
 export const OAUTH_PREFIX = '/oauth2/v2.0/';

@@ -1,10 +1,14 @@
 import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '#src/core/password.ts';
-import { appendAudit, type AuditInput } from '#src/audit/index.ts';
-import { findUserRow, recordSignIn, setPasswordHash, verifiedDomains, type DirDb, type UserRow } from '#src/directory/index.ts';
-import { inTransaction } from '#src/store/index.ts';
+import { appendAudit, appendSignInLog, SIGN_IN_ERROR_CODES, type AuditInput } from '#src/audit/index.ts';
+import { findUserRow, verifiedDomains, type DirDb, type UserRow } from '#src/directory/index.ts';
+import { inTransaction, type Db } from '#src/store/index.ts';
+import { deviceDetailFromUserAgent } from '#src/policy/index.ts';
 import type { AuthDeps } from './auth.deps.ts';
 import { authError } from './auth.errors.ts';
-import { createSession, revokeSession, type NewSession } from './sessions.service.ts';
+import { revokeSession, type NewSession } from './sessions.service.ts';
+import { emergencyAccessOf, raiseEmergencyAccessAlert } from './emergency-access.service.ts';
+import { settleSignIn, signInWithin, type PendingView, type SignInOutcome, type SignInPipelineDeps } from './sign-in-pipeline.ts';
+import { PORTAL_APP_ID as GATEHOUSE_PORTAL_APP_ID } from './conditional-access.applications.ts';
 import { defaultThrottlePolicy, recordFailure, recordSuccess, reserveAttempt, type ThrottlePolicy } from './sign-in-throttle.ts';
 
 export interface PasswordSignInInput {
@@ -17,16 +21,29 @@ export interface PasswordSignInInput {
   previousCookieValue?: string;
   /** Change the password as part of this sign-in (required when the account must change its password). */
   newPassword?: string;
+  /** Where the browser goes once signed in (a path on this server), kept across a second-factor step. */
+  returnTo?: string | null;
 }
 
-export interface PasswordSignInResult {
-  session: NewSession;
-  user: { id: string; displayName: string; userPrincipalName: string };
-  /** The administrator asked for a new password at next sign-in: send the user to change it. */
-  passwordChangeRequired: boolean;
-}
+export type PasswordSignInResult =
+  | {
+      status: 'signedIn';
+      session: NewSession;
+      /** False when Conditional Access says the browser must not keep the session (persistentBrowser never). */
+      persistent: boolean;
+      user: { id: string; displayName: string; userPrincipalName: string };
+      /** The administrator asked for a new password at next sign-in: send the user to change it. */
+      passwordChangeRequired: boolean;
+    }
+  | {
+      /** Conditional Access (or the per-user MFA state) wants a second factor: continue with the pending sign-in. */
+      status: 'mfaRequired';
+      pending: { cookieValue: string; view: PendingView };
+      user: { id: string; displayName: string; userPrincipalName: string };
+      passwordChangeRequired: false;
+    };
 
-export interface PasswordSignInDeps extends AuthDeps {
+export interface PasswordSignInDeps extends SignInPipelineDeps {
   throttle?: ThrottlePolicy;
 }
 
@@ -65,6 +82,10 @@ interface Attempt {
   policy: ThrottlePolicy;
   ipAddress: string | null;
   userAgent: string | null;
+  userName: string;
+  /** The user name as typed (trimmed, lower case, no domain added). */
+  typed: string;
+  returnTo: string | null;
 }
 
 class AddressLocked extends Error {
@@ -95,30 +116,22 @@ async function reserve(deps: AuthDeps, attempt: Attempt, now: Date): Promise<voi
   }
 }
 
-/** Open the session, record and audit the sign-in, give the attempt back; set a new password first if given. */
-async function succeed(deps: AuthDeps, attempt: Attempt, user: UserRow, newPasswordHash?: string): Promise<NewSession> {
-  const now = deps.clock.now();
-  return inTransaction(deps.db, async (trx) => {
+/**
+ * The password was right: give the attempt back, set a new password first if given, and run the sign-in
+ * pipeline (Conditional Access, second factor, session, sign-in log) in the same transaction.
+ */
+async function succeed(deps: PasswordSignInDeps, attempt: Attempt, user: UserRow, newPasswordHash?: string): Promise<SignInOutcome> {
+  const step = await inTransaction(deps.db, async (trx) => {
     await recordSuccess(trx, attempt.accountKey, attempt.addressKey);
-    if (newPasswordHash) {
-      // Ends every other session of the user; the one opened below is the only one left.
-      const actor = { kind: 'user', id: user.id, displayName: user.display_name, userPrincipalName: user.user_principal_name, ipAddress: attempt.ipAddress } as const;
-      await setPasswordHash({ db: trx as DirDb, clock: deps.clock }, actor, user.id, newPasswordHash, trx as DirDb);
-    }
-    const session = await createSession(trx, deps, user.id, attempt);
-    await recordSignIn(trx as DirDb, user.id, now, true);
-    await appendAudit(trx, deps.clock, {
-      event: 'auth.signedIn',
-      actor: { kind: 'user', id: user.id, displayName: user.display_name, userPrincipalName: user.user_principal_name, ipAddress: attempt.ipAddress },
-      targets: [userTarget(user)],
-      details: { method: 'password', ipAddress: attempt.ipAddress, userAgent: attempt.userAgent },
-    });
-    return session;
+    // A new password (forced change) is applied by the pipeline only when this sign-in completes: never for a
+    // blocked one, and after the second factor when one is required. Setting it ends every other session.
+    return signInWithin(trx, deps, { userId: user.id, method: 'password', ipAddress: attempt.ipAddress, userAgent: attempt.userAgent, returnTo: attempt.returnTo, ...(newPasswordHash ? { newPasswordHash } : {}) });
   });
+  return settleSignIn(deps, step);
 }
 
 /** Audit the failure, and lock the account or address that reached its limit (each lockout audited). */
-async function fail(deps: AuthDeps, attempt: Attempt, outcome: Extract<Outcome, { ok: false }>): Promise<void> {
+async function fail(deps: PasswordSignInDeps, attempt: Attempt, outcome: Extract<Outcome, { ok: false }>): Promise<void> {
   const { policy } = attempt;
   const now = deps.clock.now();
   await inTransaction(deps.db, async (trx) => {
@@ -148,7 +161,72 @@ async function fail(deps: AuthDeps, attempt: Attempt, outcome: Extract<Outcome, 
       });
     }
     await appendAudit(trx, deps.clock, events);
+    await logFailure(trx, deps, attempt, outcome);
   });
+}
+
+const FAILURE_CODES = {
+  unknownUser: SIGN_IN_ERROR_CODES.invalidCredentials.code,
+  noPassword: SIGN_IN_ERROR_CODES.invalidCredentials.code,
+  wrongPassword: SIGN_IN_ERROR_CODES.invalidCredentials.code,
+  disabled: SIGN_IN_ERROR_CODES.accountDisabled.code,
+  locked: SIGN_IN_ERROR_CODES.accountLocked.code,
+} as const;
+
+/**
+ * The sign-in log entry of a refused password, and the critical alert when the account is an emergency-access
+ * one. An unknown user name is logged as typed only when it looks like a user name (people type passwords into
+ * the user name field).
+ */
+async function logFailure(trx: Db, deps: PasswordSignInDeps, attempt: Attempt, outcome: { user?: UserRow; reason: keyof typeof FAILURE_CODES }): Promise<void> {
+  const user = outcome.user;
+  await appendSignInLog(trx, deps.clock, {
+    userId: user?.id ?? null,
+    userPrincipalName: user?.user_principal_name ?? (await typedUserName(trx, attempt)),
+    userDisplayName: user?.display_name ?? null,
+    userType: user ? (user.user_type === 'Guest' ? 'guest' : 'member') : null,
+    appId: GATEHOUSE_PORTAL_APP_ID,
+    appDisplayName: 'Gatehouse portal',
+    ipAddress: attempt.ipAddress,
+    clientAppUsed: 'Browser',
+    isInteractive: true,
+    homeTenantId: null,
+    resourceTenantId: null,
+    status: { errorCode: FAILURE_CODES[outcome.reason] },
+    conditionalAccessStatus: 'notApplied',
+    authenticationRequirement: 'singleFactorAuthentication',
+    authenticationDetails: [{ authenticationMethod: 'Password', succeeded: false, authenticationStepDateTime: deps.clock.now() }],
+    deviceDetail: deviceDetailFromUserAgent(attempt.userAgent),
+  });
+  if (user && (await emergencyAccessOf(trx, user.id))) {
+    const raised = await raiseEmergencyAccessAlert(trx, { ...deps, publicUrl: deps.config.publicUrl }, {
+      kind: 'signInFailed',
+      user,
+      details: { reason: outcome.reason === 'locked' ? 'sign-in locked after too many failures' : 'wrong password or account disabled', ipAddress: attempt.ipAddress, userAgent: attempt.userAgent },
+    });
+    pendingNotifications.set(attempt, { mailIds: raised.mailIds, alertIds: [raised.alertId] });
+  }
+}
+
+/**
+ * What the log shows for a name that matched no account: the name as typed only when it was typed with one of the
+ * tenant's verified domains (a real-looking user name); anything else may be a password typed into the wrong field.
+ */
+async function typedUserName(db: Db, attempt: Attempt): Promise<string> {
+  const at = attempt.typed.lastIndexOf('@');
+  if (at <= 0 || !/^[^\s@]{1,64}@[^\s@]{1,255}$/.test(attempt.typed)) return '(not a user name)';
+  const domains = (await verifiedDomains(db as DirDb)).map((domain) => domain.toLowerCase());
+  return domains.includes(attempt.typed.slice(at + 1)) ? attempt.typed : '(not a user name)';
+}
+
+/** Alerts raised inside a failure's transaction, delivered once it committed. */
+const pendingNotifications = new WeakMap<Attempt, { mailIds: string[]; alertIds: string[] }>();
+
+function notifyAfterCommit(deps: PasswordSignInDeps, attempt: Attempt): void {
+  const effects = pendingNotifications.get(attempt);
+  if (!effects) return;
+  pendingNotifications.delete(attempt);
+  deps.notify?.(effects);
 }
 
 /**
@@ -166,20 +244,34 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
     policy: deps.throttle ?? defaultThrottlePolicy,
     ipAddress: input.ipAddress ?? null,
     userAgent: input.userAgent ? input.userAgent.slice(0, 512) : null,
+    userName,
+    typed: input.userName.trim().toLowerCase().slice(0, MAX_INPUT),
+    returnTo: input.returnTo ?? null,
   };
-  await reserve(deps, attempt, deps.clock.now());
+  try {
+    await reserve(deps, attempt, deps.clock.now());
+  } catch (error) {
+    await inTransaction(deps.db, async (trx) => logFailure(trx, deps, attempt, { user: (userName.includes('@') ? await findUserRow(trx as DirDb, userName) : undefined), reason: 'locked' }));
+    notifyAfterCommit(deps, attempt);
+    throw error;
+  }
   const outcome = await checkPassword(deps, userName, input.password);
   if (!outcome.ok) {
     await fail(deps, attempt, outcome);
+    notifyAfterCommit(deps, attempt);
     throw authError('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
   }
   const user = outcome.user;
   const newPasswordHash = await newPasswordFor(deps, attempt, user, input);
-  const session = await succeed(deps, attempt, user, newPasswordHash);
+  const result = await succeed(deps, attempt, user, newPasswordHash);
+  const summary = { id: user.id, displayName: user.display_name, userPrincipalName: user.user_principal_name };
+  if (result.status === 'mfaRequired') return { status: 'mfaRequired', pending: { cookieValue: result.cookieValue, view: result.view }, user: summary, passwordChangeRequired: false };
   if (input.previousCookieValue) await revokeSession(deps, input.previousCookieValue, { ipAddress: attempt.ipAddress });
   return {
-    session,
-    user: { id: user.id, displayName: user.display_name, userPrincipalName: user.user_principal_name },
+    status: 'signedIn',
+    session: result.session,
+    persistent: result.persistent,
+    user: summary,
     passwordChangeRequired: user.password_change_required && newPasswordHash === undefined,
   };
 }
@@ -188,17 +280,30 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
  * A user whose password must change (forceChangePasswordNextSignIn) gets no session until they send a new one
  * with their current credentials; the new password must follow the rules and differ from the current one.
  */
-async function newPasswordFor(deps: AuthDeps, attempt: Attempt, user: UserRow, input: PasswordSignInInput): Promise<string | undefined> {
+async function newPasswordFor(deps: PasswordSignInDeps, attempt: Attempt, user: UserRow, input: PasswordSignInInput): Promise<string | undefined> {
   if (input.newPassword === undefined) {
     if (!user.password_change_required) return undefined;
-    await inTransaction(deps.db, (trx) => recordSuccess(trx, attempt.accountKey, attempt.addressKey));
+    await giveBack(deps, attempt, user, 'password accepted; a new password must be chosen first');
     throw authError('PASSWORD_CHANGE_REQUIRED', 'Your password has expired or was set by an administrator: choose a new password to sign in.');
   }
   const problem = passwordProblem(input.newPassword) ?? (input.newPassword === input.password ? 'it must differ from the current password' : undefined);
   if (problem) {
-    // The credentials were right: give the attempt back before refusing the new password.
-    await inTransaction(deps.db, (trx) => recordSuccess(trx, attempt.accountKey, attempt.addressKey));
+    await giveBack(deps, attempt, user, 'password accepted; the new password was refused');
     throw authError('PASSWORD_REJECTED', `New password: ${problem}.`);
   }
   return hashPassword(input.newPassword);
+}
+
+/**
+ * The credentials were right but the sign-in stops here (a new password is needed first): give the attempt back,
+ * and for an emergency-access account raise the alert every use of it raises.
+ */
+async function giveBack(deps: PasswordSignInDeps, attempt: Attempt, user: UserRow, reason: string): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    await recordSuccess(trx, attempt.accountKey, attempt.addressKey);
+    if (!(await emergencyAccessOf(trx, user.id))) return;
+    const raised = await raiseEmergencyAccessAlert(trx, { ...deps, publicUrl: deps.config.publicUrl }, { kind: 'signInInterrupted', user, details: { reason, ipAddress: attempt.ipAddress, userAgent: attempt.userAgent } });
+    pendingNotifications.set(attempt, { mailIds: raised.mailIds, alertIds: [raised.alertId] });
+  });
+  notifyAfterCommit(deps, attempt);
 }

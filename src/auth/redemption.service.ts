@@ -11,13 +11,12 @@ import {
 } from '#src/directory/index.ts';
 import { oneTimePasscodeMail, queueMail } from '#src/mail/index.ts';
 import { inTransaction, type Db } from '#src/store/index.ts';
-import type { AuthDeps } from './auth.deps.ts';
 import { authError } from './auth.errors.ts';
 import type { FederatedClaims } from './auth.tables.ts';
 import { OTP_LIFETIME_MINUTES } from './email-otp.ts';
 import { checkOtp, createFlow, deleteFlow, flowOf, issueOtp, updateFlow, type ExternalFlow } from './external-flows.ts';
 import { providerForEmail } from './identity-providers.service.ts';
-import { createSession, type NewSession } from './sessions.service.ts';
+import { partnerTrustOf, settleSignIn, signInWithin, type SignInOutcome, type SignInPipelineDeps, type SignInStep } from './sign-in-pipeline.ts';
 
 /**
  * Redeeming an invitation in the browser: open the link (a flow starts) → prove the invited address (the partner
@@ -26,9 +25,7 @@ import { createSession, type NewSession } from './sessions.service.ts';
  * identity, signed in, and sent to the invitation's redirect URL. Every step is audited; the redeem token is spent
  * only at the end, and every policy is checked again then.
  */
-export interface RedemptionDeps extends AuthDeps {
-  masterKey: Buffer;
-}
+export type RedemptionDeps = SignInPipelineDeps;
 
 /** What the redemption page shows at each step. */
 export interface RedemptionView {
@@ -141,7 +138,7 @@ export async function completeRedemption(
   flow: ExternalFlow,
   consent: 'accepted' | 'automatic',
   ctx: { ipAddress: string | null; userAgent: string | null },
-): Promise<{ redirectUrl: string; session: NewSession }> {
+): Promise<{ redirectUrl: string; step: SignInStep }> {
   if (!flow.verified_subject || !flow.verified_issuer || !flow.method) throw authError('REDEMPTION_NOT_FOUND', 'Verify your email address first.');
   const found = await invitationOf(trx, flow);
   const actor = inviteeActor(found, ctx.ipAddress);
@@ -162,8 +159,16 @@ export async function completeRedemption(
     ? { signInType: 'emailAddress', issuer: 'mail', issuerAssignedId: flow.verified_subject }
     : { signInType: 'federated', issuer: flow.verified_issuer, issuerAssignedId: flow.verified_subject };
   const result = await redeemInvitation(trx as DirDb, { clock: deps.clock, publicUrl: deps.config.publicUrl }, { invitationId: found.invitation.id, identity, method: flow.method, actor });
-  const session = await createSession(trx, deps, result.userId, ctx);
-  return { redirectUrl: result.redirectUrl, session };
+  // The invitation is redeemed whatever happens next; signing in goes through Conditional Access like any other.
+  const step = await signInWithin(trx, deps, {
+    userId: result.userId,
+    method: flow.method === 'emailOtp' ? 'emailOtp' : 'federated',
+    partner: await partnerTrustOf(trx, claims),
+    ipAddress: ctx.ipAddress,
+    userAgent: ctx.userAgent,
+    returnTo: result.redirectUrl,
+  });
+  return { redirectUrl: result.redirectUrl, step };
 }
 
 /** Accept the terms and finish, or decline (the flow ends; the invitation stays open). */
@@ -172,9 +177,10 @@ export async function finishRedemption(
   cookieValue: string | undefined,
   accept: boolean,
   ctx: { ipAddress: string | null; userAgent: string | null },
-): Promise<{ redirectUrl: string; session: NewSession } | { declined: true }> {
+): Promise<{ redirectUrl: string; outcome: SignInOutcome } | { declined: true }> {
+  let done: { redirectUrl: string; step: SignInStep } | { declined: true };
   try {
-    return await inTransaction(deps.db, async (trx) => {
+    done = await inTransaction(deps.db, async (trx) => {
       const flow = await flowOf(trx, cookieValue, 'redeem', deps.clock.now(), true);
       if (!flow.verified_subject) throw authError('REDEMPTION_NOT_FOUND', 'Verify your email address first.');
       if (!accept) {
@@ -188,6 +194,9 @@ export async function finishRedemption(
     if ((error as { code?: string }).code !== 'REDEMPTION_NOT_FOUND') await auditRefusal(deps, cookieValue, error, ctx);
     throw error;
   }
+  if ('declined' in done) return done;
+  // Redeemed and committed; a Conditional Access block is recorded and thrown here.
+  return { redirectUrl: done.redirectUrl, outcome: await settleSignIn(deps, done.step) };
 }
 
 /** A refused redemption is audited in its own transaction (the refused change itself rolled back). */

@@ -5,6 +5,7 @@ import { inTransaction, type Db } from '#src/store/index.ts';
 import type { AuthDeps } from './auth.deps.ts';
 import { authError } from './auth.errors.ts';
 import type { AuthDb } from './auth.tables.ts';
+import type { PipelineTables } from './sign-in-pipeline.tables.ts';
 
 /**
  * Browser sessions of the portal. The cookie value is 32 random bytes; only its SHA-256 is stored, so a database
@@ -20,6 +21,10 @@ export interface SessionInfo {
   csrfToken: string;
   createdAt: Date;
   expiresAt: Date;
+  /** How the session's user authenticated (RFC 8176 values plus Gatehouse's: pwd, fed, email, otp, hwk, rc, mfa). */
+  amr: string[];
+  /** When the user last authenticated interactively (sign-in frequency counts from here). */
+  authenticatedAt: Date;
 }
 
 export interface NewSession {
@@ -39,8 +44,23 @@ export function sessionCookie(publicUrl: string): { name: string; httpOnly: true
   return { name: secure ? '__Host-gatehouse_session' : 'gatehouse_session', httpOnly: true, secure, sameSite: 'lax', path: '/' };
 }
 
+/** How a session was authenticated, and until when Conditional Access's sign-in frequency lets it live. */
+export interface SessionAuthentication {
+  amr?: string[];
+  /** When the user authenticated; default now. */
+  authenticatedAt?: Date;
+  /** Sign-in frequency: the session ends here and the user signs in again. */
+  reauthenticateAt?: Date | null;
+  applicationId?: string | null;
+}
+
 /** Create a session inside the caller's transaction (sign-in owns it). */
-export async function createSession(trx: Db, deps: AuthDeps, userId: string, input: { ipAddress?: string | null; userAgent?: string | null }): Promise<NewSession> {
+export async function createSession(
+  trx: Db,
+  deps: AuthDeps,
+  userId: string,
+  input: { ipAddress?: string | null; userAgent?: string | null } & SessionAuthentication,
+): Promise<NewSession> {
   const now = deps.clock.now();
   const cookieValue = randomToken(32);
   const csrfToken = randomToken(32);
@@ -57,6 +77,10 @@ export async function createSession(trx: Db, deps: AuthDeps, userId: string, inp
       last_seen_at: now,
       expires_at: expiresAt,
       revoked_at: null,
+      amr: input.amr ?? ['pwd'],
+      authenticated_at: input.authenticatedAt ?? now,
+      reauthenticate_at: input.reauthenticateAt ?? null,
+      application_id: input.applicationId ?? null,
     })
     .execute();
   return { cookieValue, csrfToken, expiresAt };
@@ -76,6 +100,8 @@ export async function validateSession(deps: AuthDeps, cookieValue: string | unde
   const idleMs = deps.config.sessionIdleMinutes * 60_000;
   if (now.getTime() >= session.expires_at.getTime()) return undefined;
   if (now.getTime() - session.last_seen_at.getTime() >= idleMs) return undefined;
+  // Conditional Access sign-in frequency: past this point the user must sign in again.
+  if (session.reauthenticate_at && now.getTime() >= session.reauthenticate_at.getTime()) return undefined;
   const user = await findUserRow(deps.db as DirDb, session.user_id);
   if (!user || !user.account_enabled) return undefined;
   if (session.created_at.getTime() < user.sign_in_sessions_valid_from.getTime()) return undefined;
@@ -96,6 +122,8 @@ export async function validateSession(deps: AuthDeps, cookieValue: string | unde
     csrfToken: session.csrf_token,
     createdAt: session.created_at,
     expiresAt: session.expires_at,
+    amr: session.amr,
+    authenticatedAt: session.authenticated_at ?? session.created_at,
   };
 }
 
@@ -136,6 +164,8 @@ export async function revokeSession(deps: AuthDeps, cookieValue: string | undefi
 /** End every browser session of a user inside the caller's transaction (after a password change). */
 export async function revokeUserSessions(trx: Db, deps: Pick<AuthDeps, 'clock'>, userId: string): Promise<void> {
   await (trx as AuthDb).updateTable('browser_sessions').set({ revoked_at: deps.clock.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+  // Sign-ins still waiting for a second factor end too.
+  await (trx as Db<PipelineTables>).deleteFrom('pending_sign_ins').where('user_id', '=', userId).execute();
 }
 
 /** Delete sessions that ended (expired, idle or revoked) more than a day ago. Idempotent; run it on a schedule. */

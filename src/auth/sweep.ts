@@ -3,6 +3,7 @@ import type { AuthDb } from './auth.tables.ts';
 import { sweepOidcPayloads } from './oidc-adapter.ts';
 import { sweepOneTimeTokens } from './one-time-tokens.service.ts';
 import { sweepExternalFlows } from './external-flows.ts';
+import { sweepMfaChallenges } from './mfa-challenges.ts';
 import { sweepBrowserSessions } from './sessions.service.ts';
 import { defaultThrottlePolicy, sweepSignInThrottle, type ThrottlePolicy } from './sign-in-throttle.ts';
 
@@ -19,5 +20,6 @@ export async function sweepAuthState(deps: AuthDeps, policy: ThrottlePolicy = de
     oneTimeTokens: await sweepOneTimeTokens(deps),
     signInThrottle: await sweepSignInThrottle(deps.db, now, policy),
     redemptionFlows: await sweepExternalFlows(deps),
+    mfaChallenges: await sweepMfaChallenges(deps.db, now),
   };
 }

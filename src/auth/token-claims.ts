@@ -1,6 +1,6 @@
 import type { ProviderContext, ProviderModel } from 'oidc-provider';
 import { isUuid } from '#src/core/crypto.ts';
-import { findUserRow, permissionsForUser, type DirDb, type UserRow } from '#src/directory/index.ts';
+import { findUserRow, listMemberOf, permissionsForUser, roleIdsForUser, type DirDb, type UserRow } from '#src/directory/index.ts';
 import type { AppClientInfo } from './oauth-clients.ts';
 
 /**
@@ -27,22 +27,87 @@ export function issuedBeforeRevocation(iatSeconds: number, user: Pick<UserRow, '
 export interface ProviderAccount {
   accountId: string;
   user: Pick<UserRow, 'id' | 'display_name' | 'user_principal_name'>;
+  /** Every claim Gatehouse can state about the user; the provider keeps those the granted scopes allow. */
   claims(): Promise<Record<string, unknown>>;
 }
 
+/** What the claims of ID tokens and userinfo need besides the user. */
+export interface AccountContext {
+  db: DirDb;
+  tenantId: () => Promise<string>;
+  /** The issuer (publicUrl), for the groups overage source. */
+  publicUrl: string;
+}
+
 /**
- * The provider's findAccount: an enabled user; when a grant source (code, device code, refresh token) is given,
- * one issued after the user's last revocation (revokeSignInSessions), so revocation also kills refresh tokens.
+ * Entra puts at most 200 group ids in a JWT; beyond that it leaves `groups` out and says where to read them
+ * (`_claim_names` / `_claim_sources`, and `hasgroups: true`), so tokens and URLs stay small.
  */
-export async function findAccount(db: DirDb, sub: string, token?: { iat?: number }): Promise<ProviderAccount | undefined> {
+export const GROUPS_CLAIM_LIMIT = 200;
+
+/** Which scope releases which claim (oidc-provider `claims`); `amr` and `auth_time` come from the sign-in itself. */
+export const CLAIMS_BY_SCOPE = {
+  openid: ['sub', 'oid', 'tid', 'auth_time', 'amr', 'userType', 'idp', 'groups', 'hasgroups', 'roles', 'wids'],
+  profile: ['name', 'preferred_username'],
+  email: ['email'],
+};
+
+/** A guest's identity provider as Entra names it: the partner's issuer, or `mail` for email one-time passcodes. */
+function identityProviderOf(user: UserRow): string | undefined {
+  if (user.user_type !== 'Guest') return undefined;
+  const federated = user.identities.find((identity) => identity.signInType === 'federated');
+  if (federated) return federated.issuer;
+  return user.identities.some((identity) => identity.signInType === 'emailAddress') ? 'mail' : undefined;
+}
+
+/**
+ * The claims of a user for ID tokens and userinfo, Entra-shaped: `oid` (= `sub`), `tid`, `name`,
+ * `preferred_username` (UPN), `email`, `userType`, `idp` (guests), `groups` (transitive group ids, capped),
+ * `roles` and `wids` (directory role template ids). Empty collections are left out, as Entra does.
+ */
+export async function userClaims(context: AccountContext, user: UserRow): Promise<Record<string, unknown>> {
+  const [tid, groups, roleIds] = await Promise.all([context.tenantId(), listMemberOf(context.db, user.id, { transitive: true }), roleIdsForUser(context.db, user.id)]);
+  const claims: Record<string, unknown> = {
+    sub: user.id,
+    oid: user.id,
+    tid,
+    name: user.display_name,
+    preferred_username: user.user_principal_name,
+    userType: user.user_type,
+  };
+  if (user.mail) claims.email = user.mail;
+  const idp = identityProviderOf(user);
+  if (idp) claims.idp = idp;
+  const groupIds = groups.map((group) => group.id).sort();
+  if (groupIds.length > GROUPS_CLAIM_LIMIT) {
+    claims.hasgroups = true;
+    claims._claim_names = { groups: 'src1' };
+    claims._claim_sources = { src1: { endpoint: `${context.publicUrl.replace(/\/+$/, '')}/v1.0/users/${user.id}/transitiveMemberOf` } };
+  } else if (groupIds.length > 0) {
+    claims.groups = groupIds;
+  }
+  const roles = [...roleIds].sort();
+  if (roles.length > 0) {
+    claims.roles = roles;
+    claims.wids = roles;
+  }
+  return claims;
+}
+
+/**
+ * The provider's findAccount: an enabled user; when a grant source or token (code, device code, refresh token,
+ * userinfo access token) is given, one issued after the user's last revocation (revokeSignInSessions), so
+ * revocation also kills refresh tokens and userinfo access at once.
+ */
+export async function findAccount(context: AccountContext, sub: string, token?: { iat?: number }): Promise<ProviderAccount | undefined> {
   if (!isUuid(sub)) return undefined;
-  const user = await findUserRow(db, sub);
+  const user = await findUserRow(context.db, sub);
   if (!user || !user.account_enabled) return undefined;
   if (typeof token?.iat === 'number' && issuedBeforeRevocation(token.iat, user)) return undefined;
   return {
     accountId: user.id,
     user: { id: user.id, display_name: user.display_name, user_principal_name: user.user_principal_name },
-    claims: async () => ({ sub: user.id, name: user.display_name, preferred_username: user.user_principal_name }),
+    claims: () => userClaims(context, user),
   };
 }
 

@@ -1,3 +1,4 @@
+import { parseProxyNetworks } from '#src/core/proxies.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { options, type OptionKey, type OptionSpec } from './options.ts';
@@ -159,6 +160,11 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
   }
   if (values.masterKey !== undefined && Buffer.from(values.masterKey as string, 'base64').length !== 32) {
     throw new ConfigError('masterKey (GATEHOUSE_MASTER_KEY) must be the base64 encoding of exactly 32 bytes');
+  }
+  try {
+    parseProxyNetworks(String(values.trustedProxies ?? ''));
+  } catch (error) {
+    throw new ConfigError(`trustedProxies (GATEHOUSE_TRUSTED_PROXIES): ${(error as Error).message}`);
   }
   return Object.freeze(values) as Config;
 }

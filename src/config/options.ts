@@ -84,6 +84,12 @@ export const options = {
     max: 10,
     doc: 'How many reverse proxies stand in front of Gatehouse. The client address is taken that many hops from the right of `X-Forwarded-For` (entries further left are client-controlled and ignored). 0: clients connect directly and forwarded headers are ignored.',
   },
+  trustedProxies: {
+    env: 'GATEHOUSE_TRUSTED_PROXIES',
+    type: 'string',
+    default: '127.0.0.0/8,::1/128',
+    doc: 'Addresses or CIDR ranges (comma-separated) of the reverse proxies counted by `trustProxy`. X-Forwarded-For is read only when the connection comes from one of them, hop by hop, so a client reaching Gatehouse directly cannot choose its own address (and with it a trusted named location or another country).',
+  },
   logLevel: {
     env: 'GATEHOUSE_LOG_LEVEL',
     type: 'enum',
@@ -172,6 +178,14 @@ export const options = {
     type: 'string',
     defaultDoc: '`"<tenant display name>" <no-reply@<tenant initial domain>>`',
     doc: 'Sender address of outgoing mail.',
+  },
+  signInLogRetentionDays: {
+    env: 'GATEHOUSE_SIGN_IN_LOG_RETENTION_DAYS',
+    type: 'int',
+    default: 30,
+    min: 1,
+    max: 3650,
+    doc: 'Days the sign-in log (`/auditLogs/signIns`) keeps each entry, as Entra keeps 30 days on its free tier. A sweep deletes older entries once a day (whole days, so an entry may stay up to a day longer) and records how many in the audit log (GH2301I). The hash-chained audit log is not affected.',
   },
 } as const satisfies Record<string, OptionSpec>;
 

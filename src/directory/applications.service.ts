@@ -4,6 +4,7 @@ import { appendAudit, type Actor, type AuditTarget } from '#src/audit/index.ts';
 import { inTransaction } from '#src/store/index.ts';
 import { type DirDb as Db, type DirectoryDeps } from './directory.deps.ts';
 import { directoryError } from './directory.errors.ts';
+import { assertNoImplicitGrant, validateRedirectSettings } from './applications.redirects.ts';
 import {
   toGraphApplication,
   toPasswordCredential,
@@ -19,9 +20,50 @@ export interface CreateApplicationInput {
   description?: string | null;
   signInAudience?: string;
   requiredResourceAccess?: RequiredResourceAccess[];
-  web?: { redirectUris?: string[] };
+  web?: WebSettingsInput;
+  publicClient?: { redirectUris?: string[] };
+  spa?: { redirectUris?: string[] };
   keyCredentials?: { key: string; displayName?: string | null }[];
 }
+
+/** Graph's web object as a client writes it; implicitGrantSettings may only say false. */
+export interface WebSettingsInput {
+  redirectUris?: string[];
+  homePageUrl?: string | null;
+  implicitGrantSettings?: { enableIdTokenIssuance?: boolean; enableAccessTokenIssuance?: boolean };
+}
+
+/** What PATCH /applications/{id} may change. Graph semantics: web, publicClient and spa are replaced property by property. */
+export interface UpdateApplicationInput {
+  displayName?: string;
+  description?: string | null;
+  web?: WebSettingsInput;
+  publicClient?: { redirectUris?: string[] };
+  spa?: { redirectUris?: string[] };
+  keyCredentials?: { key: string; displayName?: string | null }[];
+}
+
+type RedirectColumns = Pick<ApplicationRow, 'web_redirect_uris' | 'web_home_page_url' | 'public_client_redirect_uris' | 'spa_redirect_uris'>;
+
+/** The redirect columns after applying `input` to `current`, validated (INVALID_VALUE on a bad URI or a confidential/public mix). */
+function redirectColumns(current: RedirectColumns, input: Pick<UpdateApplicationInput, 'web' | 'publicClient' | 'spa'>): RedirectColumns {
+  assertNoImplicitGrant(input.web?.implicitGrantSettings);
+  const next: RedirectColumns = {
+    web_redirect_uris: input.web?.redirectUris ?? current.web_redirect_uris,
+    web_home_page_url: input.web?.homePageUrl === undefined ? current.web_home_page_url : input.web.homePageUrl,
+    public_client_redirect_uris: input.publicClient?.redirectUris ?? current.public_client_redirect_uris,
+    spa_redirect_uris: input.spa?.redirectUris ?? current.spa_redirect_uris,
+  };
+  validateRedirectSettings({
+    webRedirectUris: next.web_redirect_uris,
+    webHomePageUrl: next.web_home_page_url,
+    publicClientRedirectUris: next.public_client_redirect_uris,
+    spaRedirectUris: next.spa_redirect_uris,
+  });
+  return next;
+}
+
+const NO_REDIRECTS: RedirectColumns = { web_redirect_uris: [], web_home_page_url: null, public_client_redirect_uris: [], spa_redirect_uris: [] };
 
 const DEFAULT_SECRET_DAYS = 180;
 const MAX_SECRET_DAYS = 730;
@@ -90,21 +132,10 @@ export async function createApplication(deps: DirectoryDeps, actor: Actor, input
     description: input.description ?? null,
     sign_in_audience: input.signInAudience ?? 'AzureADMyOrg',
     required_resource_access: input.requiredResourceAccess ?? [],
-    web_redirect_uris: input.web?.redirectUris ?? [],
+    ...redirectColumns(NO_REDIRECTS, input),
     created_at: deps.clock.now(),
   };
   if (row.sign_in_audience !== 'AzureADMyOrg') throw directoryError('INVALID_VALUE', "signInAudience must be 'AzureADMyOrg' (single tenant)");
-  for (const uri of row.web_redirect_uris) {
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      throw directoryError('INVALID_VALUE', `web.redirectUris: '${uri}' is not an absolute URL`);
-    }
-    if (url.protocol !== 'https:' && url.hostname !== 'localhost' && url.hostname !== '127.0.0.1') {
-      throw directoryError('INVALID_VALUE', `web.redirectUris: '${uri}' must use https (http only for localhost)`);
-    }
-  }
   const certs = certificateRows(row.id, input.keyCredentials);
   const work = async (tx: Db): Promise<void> => {
     await tx.insertInto('applications').values({ ...row, required_resource_access: JSON.stringify(row.required_resource_access) }).execute();
@@ -119,13 +150,14 @@ export async function updateApplication(
   deps: DirectoryDeps,
   actor: Actor,
   idOrAppId: string,
-  patch: { displayName?: string; description?: string | null; keyCredentials?: { key: string; displayName?: string | null }[] },
+  patch: UpdateApplicationInput,
 ): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const row = await getApplicationRow(trx, idOrAppId);
     const values: Record<string, unknown> = {};
     if (patch.displayName !== undefined) values.display_name = patch.displayName;
     if (patch.description !== undefined) values.description = patch.description;
+    if (patch.web !== undefined || patch.publicClient !== undefined || patch.spa !== undefined) Object.assign(values, redirectColumns(row, patch));
     if (Object.keys(values).length) await trx.updateTable('applications').set(values).where('id', '=', row.id).execute();
     if (patch.keyCredentials !== undefined) {
       // Graph semantics: PATCH keyCredentials replaces the whole collection.

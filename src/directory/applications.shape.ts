@@ -42,7 +42,12 @@ export interface GraphApplication {
   signInAudience: string;
   createdDateTime: string;
   requiredResourceAccess: RequiredResourceAccess[];
-  web: { redirectUris: string[] };
+  /** Confidential sign-in (authorization code redeemed with the app's secret or certificate). The implicit grant is never enabled. */
+  web: { redirectUris: string[]; homePageUrl: string | null; implicitGrantSettings: { enableIdTokenIssuance: false; enableAccessTokenIssuance: false } };
+  /** Public native or desktop clients: no secret, PKCE; http on a loopback host matches any port (RFC 8252). */
+  publicClient: { redirectUris: string[] };
+  /** Public browser (single-page) clients: no secret, PKCE; the token endpoint answers their origin (CORS). */
+  spa: { redirectUris: string[] };
   passwordCredentials: PasswordCredential[];
   keyCredentials: KeyCredential[];
 }
@@ -68,7 +73,13 @@ export function toGraphApplication(row: ApplicationRow, credentials: CredentialR
     signInAudience: row.sign_in_audience,
     createdDateTime: row.created_at.toISOString(),
     requiredResourceAccess: row.required_resource_access as RequiredResourceAccess[],
-    web: { redirectUris: row.web_redirect_uris },
+    web: {
+      redirectUris: row.web_redirect_uris,
+      homePageUrl: row.web_home_page_url,
+      implicitGrantSettings: { enableIdTokenIssuance: false, enableAccessTokenIssuance: false },
+    },
+    publicClient: { redirectUris: row.public_client_redirect_uris },
+    spa: { redirectUris: row.spa_redirect_uris },
     passwordCredentials: credentials.filter((c) => c.kind === 'password').map((c) => toPasswordCredential(c)),
     keyCredentials: credentials
       .filter((c) => c.kind === 'certificate')

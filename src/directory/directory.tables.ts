@@ -83,6 +83,10 @@ export interface ApplicationTable {
   sign_in_audience: string;
   required_resource_access: ColumnType<unknown[], string, string>;
   web_redirect_uris: string[];
+  /** Graph publicClient.redirectUris and spa.redirectUris: public OpenID Connect clients (no secret, PKCE). */
+  public_client_redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
+  spa_redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
+  web_home_page_url: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Date;
 }
 

@@ -61,7 +61,10 @@ export {
   addPassword,
   removePassword,
   type CreateApplicationInput,
+  type UpdateApplicationInput,
 } from './applications.service.ts';
+/** Redirect URIs of applications (web / publicClient / spa) and the hosts where plain http is accepted. */
+export { LOOPBACK_HOSTS, validateRedirectUri } from './applications.redirects.ts';
 /** Graph application and service principal shapes. */
 export {
   toGraphApplication,

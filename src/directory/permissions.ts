@@ -21,6 +21,10 @@ export const permissions = {
   'IdentityProvider.ReadWrite.All': { id: '90db2b9a-d928-4d33-a4dd-8442ae3d41e4', description: "Read and write your organization's identity (authentication) providers." },
   'Policy.Read.All': { id: '246dd0d5-5bd0-4def-940b-0421030a5b68', description: "Read your organization's policies." },
   'Policy.ReadWrite.Authorization': { id: 'fb221be6-99f2-473f-bd32-01c6a0e9ca3b', description: "Read and write your organization's authorization policy (invite policy, external collaboration settings)." },
+  'UserAuthenticationMethod.Read.All': { id: '38d9df27-64da-44fd-b7c5-a6fbac20248f', description: 'Read all users’ authentication methods.' },
+  'UserAuthenticationMethod.ReadWrite.All': { id: '50483e42-d915-4231-9639-7fdb7fd190e5', description: 'Read and write all users’ authentication methods (delete methods, per-user MFA state).' },
+  'Policy.Read.ConditionalAccess': { id: '37730810-e9ba-4e46-b07e-8ca78d182097', description: "Read your organization's conditional access policies and named locations, and run what-if evaluations." },
+  'Policy.ReadWrite.ConditionalAccess': { id: '01c0a623-fc9b-48e9-b794-0756f8e8f067', description: "Read and write your organization's conditional access policies and named locations." },
 } as const;
 
 export type Permission = keyof typeof permissions;
@@ -37,6 +41,8 @@ const IMPLIED: Partial<Record<Permission, Permission[]>> = {
   'Policy.ReadWrite.Authorization': ['Policy.Read.All'],
   'Policy.ReadWrite.CrossTenantAccess': ['Policy.Read.All'],
   'EntitlementManagement.ReadWrite.All': ['EntitlementManagement.Read.All'],
+  'Policy.ReadWrite.ConditionalAccess': ['Policy.Read.ConditionalAccess'],
+  'UserAuthenticationMethod.ReadWrite.All': ['UserAuthenticationMethod.Read.All'],
 };
 
 /** The permission set with everything each member implies. */

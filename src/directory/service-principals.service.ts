@@ -1,10 +1,11 @@
+import { sql } from 'kysely';
 import { isUuid, newId } from '#src/core/crypto.ts';
 import { appendAudit, type Actor, type AuditTarget } from '#src/audit/index.ts';
 import { inTransaction } from '#src/store/index.ts';
 import { isUniqueViolation, type DirDb as Db, type DirectoryDeps } from './directory.deps.ts';
 import { directoryError } from './directory.errors.ts';
-import { getApplicationRow, credentialsOf } from './applications.service.ts';
-import { toGraphServicePrincipal, type CredentialRow, type GraphServicePrincipal, type ServicePrincipalRow } from './applications.shape.ts';
+import { getApplicationRow } from './applications.service.ts';
+import { toGraphServicePrincipal, type GraphServicePrincipal, type ServicePrincipalRow } from './applications.shape.ts';
 import { GRAPH_APP_ID, permissionById, type Permission } from './permissions.ts';
 
 const spTarget = (row: Pick<ServicePrincipalRow, 'id' | 'display_name'>): AuditTarget => ({ id: row.id, type: 'ServicePrincipal', displayName: row.display_name });
@@ -195,18 +196,28 @@ export interface ClientRecord {
   enabled: boolean;
   secrets: { keyId: string; hash: string; notBefore: Date; notAfter: Date }[];
   certificates: { keyId: string; pem: string; thumbprint: string; notBefore: Date; notAfter: Date }[];
+  /** Graph web.redirectUris (confidential sign-in). */
   redirectUris: string[];
+  /** Graph publicClient.redirectUris and spa.redirectUris (public sign-in: no secret, PKCE). */
+  publicClientRedirectUris: string[];
+  spaRedirectUris: string[];
   permissions: Permission[];
 }
 
 /** Look up an application by appId (its OAuth client_id) with credentials and granted permissions. */
 export async function findClient(db: Db, appId: string): Promise<ClientRecord | undefined> {
   if (!isId(appId)) return undefined;
-  const app = await db.selectFrom('applications').selectAll().where('app_id', '=', appId).executeTakeFirst();
-  if (!app) return undefined;
-  const sp = await db.selectFrom('service_principals').selectAll().where('app_id', '=', appId).executeTakeFirst();
-  const creds: CredentialRow[] = await credentialsOf(db, [app.id]);
-  const roles = sp ? await db.selectFrom('app_role_assignments').select('app_role_id').where('principal_id', '=', sp.id).execute() : [];
+  // One round trip: the token endpoint asks for this on every client-credentials request.
+  const { rows } = await sql<{ app: ClientApplicationJson; sp: { id: string; account_enabled: boolean } | null; creds: ClientCredentialJson[] | null; roles: string[] | null }>`
+    SELECT to_jsonb(a) AS app,
+      (SELECT jsonb_build_object('id', s.id, 'account_enabled', s.account_enabled) FROM service_principals s WHERE s.app_id = a.app_id) AS sp,
+      (SELECT jsonb_agg(to_jsonb(c) ORDER BY c.start_at) FROM application_credentials c WHERE c.application_id = a.id) AS creds,
+      (SELECT jsonb_agg(r.app_role_id) FROM app_role_assignments r JOIN service_principals s2 ON s2.id = r.principal_id WHERE s2.app_id = a.app_id) AS roles
+    FROM applications a WHERE a.app_id = ${appId}`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { app, sp } = row;
+  const creds = (row.creds ?? []).map((c) => ({ ...c, start_at: new Date(c.start_at), end_at: new Date(c.end_at) }));
   return {
     applicationId: app.id,
     appId: app.app_id,
@@ -218,7 +229,12 @@ export async function findClient(db: Db, appId: string): Promise<ClientRecord | 
       .filter((c) => c.kind === 'certificate' && c.certificate)
       .map((c) => ({ keyId: c.key_id, pem: c.certificate as string, thumbprint: c.thumbprint ?? '', notBefore: c.start_at, notAfter: c.end_at })),
     redirectUris: app.web_redirect_uris,
-    permissions: roles.map((r) => permissionById(r.app_role_id)).filter((p): p is Permission => p !== undefined),
+    publicClientRedirectUris: app.public_client_redirect_uris,
+    spaRedirectUris: app.spa_redirect_uris,
+    permissions: (row.roles ?? []).map((r) => permissionById(r)).filter((p): p is Permission => p !== undefined),
   };
 }
+
+type ClientApplicationJson = { id: string; app_id: string; display_name: string; web_redirect_uris: string[]; public_client_redirect_uris: string[]; spa_redirect_uris: string[] };
+type ClientCredentialJson = { kind: string; key_id: string; secret_hash: string | null; certificate: string | null; thumbprint: string | null; start_at: string; end_at: string };
 

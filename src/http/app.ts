@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { proxyTrust } from '#src/core/proxies.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -26,8 +27,9 @@ export async function buildApp(deps: HttpDeps): Promise<App> {
     loggerInstance: deps.logger,
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
-    // A hop count: Fastify (proxy-addr) trusts that many proxies from the right (its types omit numbers).
-    trustProxy: (deps.config.trustProxy > 0 ? deps.config.trustProxy : false) as boolean,
+    // trustProxy hops, each of which must be one of trustedProxies (proxy-addr's function form; Fastify 5 given a
+    // bare number trusts nothing, on purpose: a hop count alone cannot tell a proxy from a client).
+    trustProxy: deps.config.trustProxy > 0 ? proxyTrust(deps.config.trustProxy, deps.config.trustedProxies).trusts : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true } },
     schemaErrorFormatter: formatValidationErrors,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },

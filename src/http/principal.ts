@@ -2,7 +2,16 @@ import type { Actor } from '#src/audit/index.ts';
 
 /** Who is calling: a user (portal session or delegated token) or an application (client credentials). */
 export type Principal =
-  | { kind: 'user'; userId: string; displayName: string; userPrincipalName: string; permissions: ReadonlySet<string>; via: 'session' | 'token' }
+  | {
+      kind: 'user';
+      userId: string;
+      displayName: string;
+      userPrincipalName: string;
+      permissions: ReadonlySet<string>;
+      via: 'session' | 'token';
+      /** What a portal session proved (its amr: `pwd`, `otp`, `mfa`, ...); absent for tokens. */
+      amr?: readonly string[];
+    }
   | { kind: 'app'; appId: string; servicePrincipalId: string; displayName: string; permissions: ReadonlySet<string> };
 
 /** What the HTTP layer needs from the auth module to recognise callers. */

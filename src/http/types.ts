@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '#src/config/index.ts';
 import type { Clock } from '#src/core/clock.ts';
 import type { Db } from '#src/store/index.ts';
-import type { UpstreamOidc, UpstreamSaml } from '#src/auth/index.ts';
+import type { FinishInteractionInput, InteractionView, UpstreamOidc, UpstreamSaml } from '#src/auth/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { Authenticator } from './principal.ts';
 
@@ -13,8 +13,8 @@ import type { Authenticator } from './principal.ts';
 export interface OAuthMount {
   handles(pathname: string): boolean;
   callback(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  getInteraction(req: IncomingMessage, res: ServerResponse): Promise<{ uid: string; flow: 'device_code' | 'authorization_code'; clientId: string; clientName: string; scopes: string[] }>;
-  finishInteraction(req: IncomingMessage, res: ServerResponse, input: { userId: string; ipAddress?: string | null }): Promise<{ redirectTo: string }>;
+  getInteraction(req: IncomingMessage, res: ServerResponse, forUserId?: string): Promise<InteractionView>;
+  finishInteraction(req: IncomingMessage, res: ServerResponse, input: FinishInteractionInput): Promise<{ redirectTo: string }>;
   abortInteraction(req: IncomingMessage, res: ServerResponse): Promise<{ redirectTo: string }>;
 }
 
@@ -26,9 +26,10 @@ export interface PortalUser {
 
 /** What the portal's session routes need from the auth module (wired in src/main.ts). */
 export interface PortalDeps {
-  signIn(input: { userName: string; password: string; newPassword?: string; previousCookieValue?: string; ipAddress: string; userAgent: string | null }): Promise<{ cookieValue: string; csrfToken: string; user: PortalUser; maxAgeSeconds: number }>;
+  /** Who a user is, for the answer of a completed sign-in. */
+  user(userId: string): Promise<PortalUser>;
   signOut(cookieValue: string, ipAddress: string): Promise<void>;
-  current(cookieValue: string): Promise<{ user: PortalUser; csrfToken: string } | undefined>;
+  current(cookieValue: string): Promise<{ user: PortalUser; csrfToken: string; amr: string[]; authenticatedAt: Date } | undefined>;
   setPassword(token: string, password: string, ipAddress: string): Promise<void>;
   roles(userId: string): Promise<{ id: string; displayName: string }[]>;
 }
@@ -61,6 +62,8 @@ export interface HttpDeps {
   saml: UpstreamSaml;
   /** Deliver outbox messages queued by a request, after its transaction committed (does not wait). */
   deliverMail: (ids: string[]) => void;
+  /** Post emergency-access alerts raised by a request to their webhook, after commit (does not wait). */
+  deliverAlerts: (ids: string[]) => void;
   /** Start working through unfinished bulk invitation jobs now, on whichever node holds the lock (does not wait). */
   runBulkInvitations: () => void;
 }

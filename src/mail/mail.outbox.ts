@@ -47,7 +47,7 @@ export interface MailDeps {
 }
 
 export interface QueuedMail {
-  kind: 'invitation' | 'sponsorNotice' | 'oneTimePasscode';
+  kind: 'invitation' | 'sponsorNotice' | 'oneTimePasscode' | 'emergencyAccessAlert';
   relatedId?: string | null;
   to: string[];
   cc?: string[];
@@ -103,7 +103,7 @@ async function claim(deps: MailDeps, ids: string[] | undefined, limit: number): 
   return rows;
 }
 
-const mailTarget = (row: MailOutboxTable): AuditTarget => ({ id: row.related_id ?? row.id, type: row.kind === 'sponsorNotice' ? 'User' : 'Invitation', displayName: row.subject });
+const mailTarget = (row: MailOutboxTable): AuditTarget => ({ id: row.related_id ?? row.id, type: row.kind === 'invitation' ? 'Invitation' : 'User', displayName: row.subject });
 
 /** Record delivered messages: one transaction and one multi-row audit append for the lot. */
 async function settleSent(deps: MailDeps, rows: MailOutboxTable[]): Promise<void> {

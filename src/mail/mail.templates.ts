@@ -74,3 +74,32 @@ export function oneTimePasscodeMail(input: { tenantName: string; minutes: number
     html: layout(input.tenantName, [escapeHtml(line).replace(SECRET_PLACEHOLDER, `<strong style="font-size:20px;letter-spacing:2px">${SECRET_PLACEHOLDER}</strong>`)]),
   };
 }
+
+/** A critical alert: an emergency-access (break-glass) account was used, or is due for validation. */
+export function emergencyAccessAlertMail(input: {
+  tenantName: string;
+  kind: 'signIn' | 'signInInterrupted' | 'signInFailed' | 'validationDue';
+  userPrincipalName: string;
+  at: Date;
+  details: Record<string, string | number | boolean | null>;
+  portalUrl: string;
+}): RenderedMail {
+  const what =
+    input.kind === 'signIn'
+      ? `The emergency-access account ${input.userPrincipalName} signed in at ${input.at.toISOString()}.`
+      : input.kind === 'signInInterrupted'
+        ? `The password (first factor) of the emergency-access account ${input.userPrincipalName} was accepted at ${input.at.toISOString()}; the sign-in now waits for a second factor.`
+        : input.kind === 'signInFailed'
+        ? `Someone tried to sign in with the emergency-access account ${input.userPrincipalName} at ${input.at.toISOString()} and failed.`
+        : `The emergency-access account ${input.userPrincipalName} has not been validated (signed in with) for 90 days. Test it now, so it works when you need it.`;
+  const facts = Object.entries(input.details)
+    .filter(([, value]) => value !== null && value !== '')
+    .map(([key, value]) => `${key}: ${String(value)}`);
+  const follow = input.kind === 'validationDue' ? '' : 'If this was not a planned use, treat it as an incident: find out who used it and why, and rotate its credential.';
+  const subject = input.kind === 'validationDue' ? `[${input.tenantName}] Emergency-access account due for validation` : `[CRITICAL] [${input.tenantName}] Emergency-access account ${input.kind === 'signIn' ? 'signed in' : input.kind === 'signInInterrupted' ? 'password used' : 'sign-in attempt'}`;
+  return {
+    subject,
+    text: `${what}\n\n${facts.join('\n')}\n\n${follow}\n\nOpen Gatehouse: ${input.portalUrl}\n`,
+    html: layout(input.tenantName, [escapeHtml(what), ...facts.map(escapeHtml), ...(follow ? [escapeHtml(follow)] : [])], { label: 'Open Gatehouse', url: input.portalUrl }),
+  };
+}

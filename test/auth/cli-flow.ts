@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { GATEHOUSE_CLI_CLIENT_ID, assertCsrf, signInWithPassword, validateSession, type AuthDeps, type OAuthServer } from '#src/auth/index.ts';
 import { Browser, hiddenField } from './browser.ts';
-import { tokenRequest } from './fixtures.ts';
+import { sessionOf, TEST_MASTER_KEY, tokenRequest } from './fixtures.ts';
 
 /** The CLI's side and the user's side of the delegated flows, driven over HTTP like the real programs would. */
 export const CLI_SCOPE = 'openid offline_access https://graph.microsoft.com/.default';
@@ -49,7 +49,7 @@ export function interactionRoute(authDeps: () => AuthDeps) {
 /** A browser holding a portal session of the user (real password sign-in). */
 export async function signedInBrowser(baseUrl: string, authDeps: AuthDeps, userName: string, password: string): Promise<Browser> {
   const browser = new Browser(baseUrl);
-  const { session } = await signInWithPassword(authDeps, { userName, password, ipAddress: '192.0.2.10' });
+  const session = sessionOf(await signInWithPassword({ ...authDeps, masterKey: TEST_MASTER_KEY }, { userName, password, ipAddress: '192.0.2.10' }));
   browser.setCookie(PORTAL_COOKIE, session.cookieValue);
   return browser;
 }

@@ -126,3 +126,12 @@ export async function tokenRequest(url: string, form: Record<string, string>, he
 
 export const basicAuth = (id: string, secret: string): string =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/** A master key for tests that seal secrets (never used outside tests). */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7);
+
+/** The session of a password sign-in that must not have needed a second factor. */
+export function sessionOf<T extends { status: string }>(result: T): Extract<T, { status: 'signedIn' }>['session' & keyof Extract<T, { status: 'signedIn' }>] {
+  if (result.status !== 'signedIn') throw new Error(`expected a completed sign-in, got ${result.status}`);
+  return (result as unknown as { session: never }).session;
+}

@@ -5,7 +5,7 @@ import { systemClock } from '#src/core/clock.ts';
 import { consumeSetPasswordToken, issueSetPasswordLink, signInWithPassword, type AuthDeps } from '#src/auth/index.ts';
 import { describeEachBackend, defaultBackend } from '../helpers/database.ts';
 import { approveDevice, interactionRoute, pollDevice, signedInBrowser, startDeviceFlow } from './cli-flow.ts';
-import { admin, authConfig, createGraphServicePrincipal, createTenant, createTestApp, createTestUser, startOAuthServer, tokenRequest, type RunningServer } from './fixtures.ts';
+import { admin, authConfig, createGraphServicePrincipal, createTenant, createTestApp, createTestUser, sessionOf, startOAuthServer, TEST_MASTER_KEY, tokenRequest, type RunningServer } from './fixtures.ts';
 
 /**
  * Security expectation: no secret the suite handles (client secret, passwords, session cookie, CSRF token,
@@ -43,12 +43,12 @@ describeEachBackend(
       await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
       const wrongPassword = 'almost-the-password-42';
       secrets.set('wrong password', wrongPassword);
-      await signInWithPassword(authDeps, { userName: user.userPrincipalName, password: wrongPassword, ipAddress: '192.0.2.1' }).catch(() => undefined);
+      await signInWithPassword({ ...authDeps, masterKey: TEST_MASTER_KEY }, { userName: user.userPrincipalName, password: wrongPassword, ipAddress: '192.0.2.1' }).catch(() => undefined);
       // People type their password into the user name field.
-      await signInWithPassword(authDeps, { userName: password, password: 'x', ipAddress: '192.0.2.1' }).catch(() => undefined);
-      const signedIn = await signInWithPassword(authDeps, { userName: user.userPrincipalName, password, ipAddress: '192.0.2.1' });
-      secrets.set('session cookie', signedIn.session.cookieValue);
-      secrets.set('csrf token', signedIn.session.csrfToken);
+      await signInWithPassword({ ...authDeps, masterKey: TEST_MASTER_KEY }, { userName: password, password: 'x', ipAddress: '192.0.2.1' }).catch(() => undefined);
+      const signedIn = await signInWithPassword({ ...authDeps, masterKey: TEST_MASTER_KEY }, { userName: user.userPrincipalName, password, ipAddress: '192.0.2.1' });
+      secrets.set('session cookie', sessionOf(signedIn).cookieValue);
+      secrets.set('csrf token', sessionOf(signedIn).csrfToken);
 
       const device = await startDeviceFlow(server.url);
       secrets.set('device code', device.device_code);

@@ -12,9 +12,10 @@ import {
   signInWithPassword,
   validateSession,
   type AuthDeps,
+  type PasswordSignInDeps,
 } from '#src/auth/index.ts';
 import { describeEachBackend, defaultBackend } from '../helpers/database.ts';
-import { admin, authConfig, createTenant, createTestUser, dirDeps } from './fixtures.ts';
+import { admin, authConfig, createTenant, createTestUser, dirDeps, sessionOf, TEST_MASTER_KEY } from './fixtures.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const MINUTE = 60_000;
@@ -23,7 +24,7 @@ describeEachBackend(
   'password sign-in and browser sessions',
   (ctx) => {
     const clock = manualClock(new Date('2026-02-01T08:00:00Z'));
-    let deps: AuthDeps;
+    let deps: PasswordSignInDeps;
     let n = 0;
     const newUser = async (password: string | null = PASSWORD) => createTestUser(ctx.db, `user${++n}`, password ?? undefined, clock);
     const auditCount = async (code: string, targetId?: string): Promise<number> => {
@@ -35,7 +36,7 @@ describeEachBackend(
 
     before(async () => {
       await createTenant(ctx.db, clock);
-      deps = { db: ctx.db, clock, config: authConfig('https://gatehouse.contoso.test', { sessionIdleMinutes: 30, sessionAbsoluteHours: 12 }) };
+      deps = { db: ctx.db, clock, masterKey: TEST_MASTER_KEY, config: authConfig('https://gatehouse.contoso.test', { sessionIdleMinutes: 30, sessionAbsoluteHours: 12 }) };
     });
 
     describe('sign-in', () => {
@@ -44,12 +45,12 @@ describeEachBackend(
         clock.advance(1000);
         const result = await signInWithPassword(deps, { userName: user.userPrincipalName.toUpperCase(), password: PASSWORD, ipAddress: '198.51.100.1', userAgent: 'test' });
         assert.equal(result.user.id, user.id);
-        assert.match(result.session.cookieValue, /^[A-Za-z0-9_-]{43}$/);
+        assert.match(sessionOf(result).cookieValue, /^[A-Za-z0-9_-]{43}$/);
         assert.equal(result.passwordChangeRequired, false);
-        assert.equal(result.session.expiresAt.getTime(), clock.now().getTime() + 12 * 3_600_000);
-        const session = await validateSession(deps, result.session.cookieValue);
+        assert.equal(sessionOf(result).expiresAt.getTime(), clock.now().getTime() + 12 * 3_600_000);
+        const session = await validateSession(deps, sessionOf(result).cookieValue);
         assert.equal(session?.userId, user.id);
-        assert.equal(session?.csrfToken, result.session.csrfToken);
+        assert.equal(session?.csrfToken, sessionOf(result).csrfToken);
         assert.equal((await findUserRow(ctx.db as DirDb, user.id))?.last_sign_in_at?.getTime(), clock.now().getTime());
         assert.equal(await auditCount('GH1501I', user.id), 1);
       });
@@ -135,7 +136,7 @@ describeEachBackend(
 
     describe('sessions', () => {
       const signIn = async (user: { userPrincipalName: string }, previousCookieValue?: string) =>
-        (await signInWithPassword(deps, { userName: user.userPrincipalName, password: PASSWORD, ...(previousCookieValue ? { previousCookieValue } : {}) })).session;
+        sessionOf(await signInWithPassword(deps, { userName: user.userPrincipalName, password: PASSWORD, ...(previousCookieValue ? { previousCookieValue } : {}) }));
 
       it('ends after the idle timeout; activity (throttled touches) keeps it alive', async () => {
         const user = await newUser();

@@ -12,7 +12,7 @@ import {
   type AuthDeps,
 } from '#src/auth/index.ts';
 import { describeEachBackend, defaultBackend } from '../helpers/database.ts';
-import { admin, authConfig, createTenant, createTestUser } from './fixtures.ts';
+import { admin, authConfig, createTenant, createTestUser, sessionOf, TEST_MASTER_KEY } from './fixtures.ts';
 
 const NEW_PASSWORD = 'a brand new passphrase 42';
 const HOUR = 3_600_000;
@@ -48,7 +48,7 @@ describeEachBackend(
       const user = await newUser();
       const link = await issueSetPasswordLink(deps, admin, user.id);
       assert.deepEqual(await consumeSetPasswordToken(deps, link.token, NEW_PASSWORD), { userId: user.id });
-      const signedIn = await signInWithPassword(deps, { userName: user.userPrincipalName, password: NEW_PASSWORD });
+      const signedIn = await signInWithPassword({ ...deps, masterKey: TEST_MASTER_KEY }, { userName: user.userPrincipalName, password: NEW_PASSWORD });
       assert.equal(signedIn.user.id, user.id);
       await assert.rejects(consumeSetPasswordToken(deps, link.token, 'another passphrase 99'), invalidLink);
       const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = 'GH1104I' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
@@ -93,7 +93,7 @@ describeEachBackend(
     it('setting the password ends the user’s existing browser sessions', async () => {
       const user = await newUser();
       await consumeSetPasswordToken(deps, (await issueSetPasswordLink(deps, admin, user.id)).token, NEW_PASSWORD);
-      const { session } = await signInWithPassword(deps, { userName: user.userPrincipalName, password: NEW_PASSWORD });
+      const session = sessionOf(await signInWithPassword({ ...deps, masterKey: TEST_MASTER_KEY }, { userName: user.userPrincipalName, password: NEW_PASSWORD }));
       assert.ok(await validateSession(deps, session.cookieValue));
       await consumeSetPasswordToken(deps, (await issueSetPasswordLink(deps, admin, user.id)).token, 'yet another passphrase 7');
       assert.equal(await validateSession(deps, session.cookieValue), undefined);

@@ -107,7 +107,7 @@ describe('redemption and guest sign-in through a partner OpenID provider', () =>
     assert.ok(browser.cookies.has('gatehouse_session'));
     const audit = (await api('GET', `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent("activityDisplayName eq 'Sign in'")}`)).body.value as Json[];
     const details = audit.flatMap((a) => a.additionalDetails as { key: string; value: string }[]);
-    assert.ok(details.some((d) => d.key === 'amr' && d.value === 'pwd mfa'), JSON.stringify(audit.slice(0, 2)));
+    assert.ok(details.some((d) => d.key === 'partnerAmr' && d.value === 'pwd mfa'), JSON.stringify(audit.slice(0, 2)));
 
     // Another account at the same partner claiming the same address is not the identity that redeemed.
     const imposter = new Browser(gh.url);

@@ -1,7 +1,9 @@
 import { Type } from 'typebox';
 import { unauthenticated } from '#src/core/errors.ts';
+import { signInWithPassword } from '#src/auth/index.ts';
 import type { App, HttpDeps } from '../types.ts';
 import { errorResponses } from '../schemas/common.ts';
+import { applySignInOutcome, pipelineDeps, safeReturnTo, SignInStepResponse, signedInBody } from './sign-in.routes.ts';
 
 const SessionResponse = Type.Object({
   user: Type.Object({ id: Type.String(), displayName: Type.String(), userPrincipalName: Type.String() }),
@@ -15,6 +17,7 @@ export function portalRoutes(app: App, deps: HttpDeps): void {
   const cookie = deps.sessionCookie;
   const cookieName = cookie.name;
   const readCookie = (cookies: Record<string, string | undefined>): string | undefined => cookies[cookieName];
+  const pipeline = pipelineDeps(deps);
 
   app.post(
     '/portal/api/session',
@@ -28,23 +31,31 @@ export function portalRoutes(app: App, deps: HttpDeps): void {
             userName: Type.String({ minLength: 1, maxLength: 256 }),
             password: Type.String({ minLength: 1, maxLength: 1024 }),
             newPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Change the password while signing in (required after PASSWORD_CHANGE_REQUIRED)' })),
+            returnTo: Type.Optional(Type.String({ maxLength: 2000, description: 'A path on this server to return to once signed in (kept across a second-factor step)' })),
           },
           { additionalProperties: false },
         ),
-        response: { 200: SessionResponse, ...errorResponses },
+        response: { 200: SignInStepResponse, ...errorResponses },
       },
     },
     async (request, reply) => {
       const previous = request.cookies[cookieName];
-      const result = await deps.portal.signIn({
-        ...request.body,
+      const { returnTo, ...credentials } = request.body;
+      const result = await signInWithPassword(pipeline, {
+        ...credentials,
+        returnTo: safeReturnTo(returnTo),
         ipAddress: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
         // A session the browser already had ends: every sign-in gets a new id (no fixation).
         ...(previous ? { previousCookieValue: previous } : {}),
       });
-      reply.setCookie(cookieName, result.cookieValue, { httpOnly: true, sameSite: cookie.sameSite, secure: cookie.secure, path: '/', maxAge: result.maxAgeSeconds });
-      return { user: result.user, csrfToken: result.csrfToken, roles: await deps.portal.roles(result.user.id) };
+      if (result.status === 'mfaRequired') {
+        applySignInOutcome(deps, reply, { status: 'mfaRequired', cookieValue: result.pending.cookieValue, view: result.pending.view, returnTo: safeReturnTo(returnTo) });
+        return { status: result.status, user: result.user, pending: result.pending.view, returnTo: safeReturnTo(returnTo) };
+      }
+      const outcome = { status: 'signedIn' as const, userId: result.user.id, session: result.session, persistent: result.persistent, returnTo: safeReturnTo(returnTo) };
+      applySignInOutcome(deps, reply, outcome);
+      return signedInBody(deps, outcome, { passwordChangeRequired: result.passwordChangeRequired });
     },
   );
 

@@ -24,6 +24,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { generateServiceProviderMetadata } from '@node-saml/node-saml';
 import type { FastifyReply } from 'fastify';
 import type { App, RouteDeps } from '../types.ts';
+import { applySignInOutcome, pipelineDeps, safeReturnTo, SignInStepResponse, signedInBody } from './sign-in.routes.ts';
 import { Nullable, errorResponses } from '../schemas/common.ts';
 
 const RedemptionView = Type.Object({
@@ -49,16 +50,11 @@ const GUEST = '/portal/api/guest-session';
  * send it with a POST.
  */
 export function redemptionRoutes(app: App, deps: RouteDeps): void {
-  const auth: FederationDeps = { db: deps.db, clock: deps.clock, config: deps.config, masterKey: deps.masterKey, upstream: deps.upstream, saml: deps.saml };
+  const auth: FederationDeps = { ...pipelineDeps(deps), upstream: deps.upstream, saml: deps.saml };
   const secure = deps.config.publicUrl.startsWith('https:');
   const flowCookie = (request: { cookies: Record<string, string | undefined> }) => request.cookies[FLOW_COOKIE];
   const setFlow = (reply: FastifyReply, value: string) => reply.setCookie(FLOW_COOKIE, value, { httpOnly: true, secure, sameSite: 'lax', path: FLOW_COOKIE_PATH, maxAge: 3600 });
   const clearFlow = (reply: FastifyReply) => reply.clearCookie(FLOW_COOKIE, { httpOnly: true, secure, sameSite: 'lax', path: FLOW_COOKIE_PATH });
-  const setSession = (reply: FastifyReply, session: NewSession) => {
-    const cookie = deps.sessionCookie;
-    const maxAge = Math.max(1, Math.floor((session.expiresAt.getTime() - deps.clock.now().getTime()) / 1000));
-    reply.setCookie(cookie.name, session.cookieValue, { httpOnly: true, sameSite: cookie.sameSite, secure: cookie.secure, path: '/', maxAge });
-  };
   const ctx = (request: { ip: string; headers: Record<string, string | string[] | undefined> }) => ({ ipAddress: request.ip, userAgent: (request.headers['user-agent'] as string | undefined) ?? null });
 
   app.post(
@@ -92,15 +88,16 @@ export function redemptionRoutes(app: App, deps: RouteDeps): void {
         tags,
         summary: 'Accept (or decline) the terms and finish: the guest is signed in and sent to the redirect URL',
         body: Type.Object({ accept: Type.Boolean() }, { additionalProperties: false }),
-        response: { 200: Type.Object({ redirectUrl: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+        response: { 200: Type.Object({ redirectUrl: Type.Union([Type.String(), Type.Null()]), mfaRequired: Type.Optional(Type.Boolean()) }), ...errorResponses },
       },
     },
     async (request, reply) => {
       const result = await finishRedemption(auth, flowCookie(request), request.body.accept, ctx(request));
       clearFlow(reply);
       if ('declined' in result) return { redirectUrl: null };
-      setSession(reply, result.session);
-      return { redirectUrl: result.redirectUrl };
+      applySignInOutcome(deps, reply, result.outcome);
+      // A second factor first: the MFA page continues to the redirect URL (kept with the pending sign-in).
+      return result.outcome.status === 'mfaRequired' ? { redirectUrl: result.redirectUrl, mfaRequired: true } : { redirectUrl: result.redirectUrl };
     },
   );
 
@@ -110,8 +107,8 @@ export function redemptionRoutes(app: App, deps: RouteDeps): void {
   );
   app.get(FEDERATION_CALLBACK_PATH, { config: { auth: 'public' }, schema: { tags, summary: 'Where the partner identity provider sends the browser back', response: { 302: Type.Null(), ...errorResponses } } }, async (request, reply) => {
     const outcome = await completeFederation(auth, flowCookie(request), new URL(request.url, deps.config.publicUrl), ctx(request));
-    if (outcome.session) {
-      setSession(reply, outcome.session);
+    if (outcome.signIn) {
+      applySignInOutcome(deps, reply, outcome.signIn);
       clearFlow(reply);
     }
     return reply.redirect(outcome.redirectTo, 302);
@@ -137,8 +134,8 @@ export function redemptionRoutes(app: App, deps: RouteDeps): void {
     { config: { auth: 'public' }, schema: { tags, summary: 'After the SAML ACS: the browser that holds the flow claims the checked answer', querystring: Type.Object({ claim: Type.Optional(Type.String({ maxLength: 100 })) }), response: { 302: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
     const outcome = await continueSamlFederation(auth, flowCookie(request), request.query.claim, ctx(request));
-    if (outcome.session) {
-      setSession(reply, outcome.session);
+    if (outcome.signIn) {
+      applySignInOutcome(deps, reply, outcome.signIn);
       clearFlow(reply);
     }
     return reply.redirect(outcome.redirectTo, 302);
@@ -169,13 +166,14 @@ export function redemptionRoutes(app: App, deps: RouteDeps): void {
     `${GUEST}/verify`,
     {
       config: { auth: 'public' },
-      schema: { tags, summary: 'Guest sign-in: the code from the email', body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }), response: { 204: Type.Null(), ...errorResponses, 429: errorResponses[400] } },
+      schema: { tags, summary: 'Guest sign-in: the code from the email', body: Type.Object({ code: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }), response: { 200: SignInStepResponse, ...errorResponses, 429: errorResponses[400] } },
     },
     async (request, reply) => {
-      const session = await verifyGuestOtp(auth, flowCookie(request), request.body.code, ctx(request));
-      setSession(reply, session);
+      const outcome = await verifyGuestOtp(auth, flowCookie(request), request.body.code, ctx(request));
+      applySignInOutcome(deps, reply, outcome);
       clearFlow(reply);
-      return reply.status(204).send(null);
+      if (outcome.status === 'mfaRequired') return { status: outcome.status, user: outcome.view.user, pending: outcome.view, returnTo: safeReturnTo(outcome.returnTo, deps.config.publicUrl) };
+      return signedInBody(deps, outcome);
     },
   );
 }

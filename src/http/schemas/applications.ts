@@ -39,7 +39,13 @@ export const Application = Type.Object(
     signInAudience: Type.String(),
     createdDateTime: Type.String(),
     requiredResourceAccess: Type.Array(RequiredResourceAccess),
-    web: Type.Object({ redirectUris: Type.Array(Type.String()) }),
+    web: Type.Object({
+      redirectUris: Type.Array(Type.String()),
+      homePageUrl: Nullable(Type.String()),
+      implicitGrantSettings: Type.Object({ enableIdTokenIssuance: Type.Boolean(), enableAccessTokenIssuance: Type.Boolean() }),
+    }),
+    publicClient: Type.Object({ redirectUris: Type.Array(Type.String()) }),
+    spa: Type.Object({ redirectUris: Type.Array(Type.String()) }),
     passwordCredentials: Type.Array(PasswordCredential),
     keyCredentials: Type.Array(KeyCredential),
   },
@@ -57,6 +63,30 @@ const NewKeyCredential = Type.Object(
   { additionalProperties: false },
 );
 
+const RedirectUris = Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 20 });
+
+/** Graph's web / publicClient / spa objects (redirect URIs are checked further by the directory: https, no fragment, no wildcard). */
+const RedirectSettings = {
+  web: Type.Optional(
+    Type.Object(
+      {
+        '@odata.type': ODataType,
+        redirectUris: Type.Optional(RedirectUris),
+        homePageUrl: Type.Optional(NullableString({ maxLength: 1000 })),
+        implicitGrantSettings: Type.Optional(
+          Type.Object(
+            { '@odata.type': ODataType, enableIdTokenIssuance: Type.Optional(Type.Boolean()), enableAccessTokenIssuance: Type.Optional(Type.Boolean()) },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  publicClient: Type.Optional(Type.Object({ '@odata.type': ODataType, redirectUris: Type.Optional(RedirectUris) }, { additionalProperties: false })),
+  spa: Type.Optional(Type.Object({ '@odata.type': ODataType, redirectUris: Type.Optional(RedirectUris) }, { additionalProperties: false })),
+};
+
 export const CreateApplicationBody = Type.Object(
   {
     '@odata.type': ODataType,
@@ -64,7 +94,7 @@ export const CreateApplicationBody = Type.Object(
     description: Type.Optional(NullableString({ maxLength: 1024 })),
     signInAudience: Type.Optional(Type.String({ maxLength: 64 })),
     requiredResourceAccess: Type.Optional(Type.Array(RequiredResourceAccess, { maxItems: 10 })),
-    web: Type.Optional(Type.Object({ redirectUris: Type.Optional(Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 20 })) }, { additionalProperties: false })),
+    ...RedirectSettings,
     keyCredentials: Type.Optional(Type.Array(NewKeyCredential, { maxItems: 10 })),
   },
   { additionalProperties: false },
@@ -75,6 +105,7 @@ export const UpdateApplicationBody = Type.Object(
     '@odata.type': ODataType,
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     description: Type.Optional(NullableString({ maxLength: 1024 })),
+    ...RedirectSettings,
     keyCredentials: Type.Optional(Type.Array(NewKeyCredential, { maxItems: 10 })),
   },
   { additionalProperties: false, minProperties: 1 },
