@@ -3,6 +3,9 @@ import { AppLayout } from './components/app-layout.tsx';
 import { RequireAuth } from './components/require-auth.tsx';
 import { AuditPage } from './pages/audit-page.tsx';
 import { CrossTenantAccessPage } from './pages/cross-tenant-access-page.tsx';
+import { ConditionalAccessPage } from './pages/conditional-access-page.tsx';
+import { NamedLocationsPage } from './pages/named-locations-page.tsx';
+import { WhatIfPage } from './pages/what-if-page.tsx';
 import { ExternalCollaborationPage } from './pages/external-collaboration-page.tsx';
 import { GroupDetailPage } from './pages/group-detail-page.tsx';
 import { GroupsPage } from './pages/groups-page.tsx';
@@ -14,8 +17,13 @@ import { PartnersPage } from './pages/partners-page.tsx';
 import { RedeemPage } from './pages/redeem-page.tsx';
 import { GuestSignInPage } from './pages/guest-signin-page.tsx';
 import { MyAccountPage } from './pages/my-account-page.tsx';
+import { SecurityInfoPage } from './pages/security-info-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 import { SignInPage } from './pages/signin-page.tsx';
+import { SignInBlockedPage } from './pages/signin-blocked-page.tsx';
+import { SignInMfaPage } from './pages/signin-mfa-page.tsx';
+import { EmergencyAccessPage } from './pages/emergency-access-page.tsx';
+import { SignInsPage } from './pages/sign-ins-page.tsx';
 import { UserDetailPage } from './pages/user-detail-page.tsx';
 import { UsersPage } from './pages/users-page.tsx';
 
@@ -24,6 +32,8 @@ export function App() {
   return (
     <Routes>
       <Route path="/signin" element={<SignInPage />} />
+      <Route path="/signin/mfa" element={<SignInMfaPage />} />
+      <Route path="/signin/blocked" element={<SignInBlockedPage />} />
       <Route path="/setup" element={<SetupPage />} />
       {/* The server prints one-time links as /set-password?token=… */}
       <Route path="/set-password" element={<SetupPage />} />
@@ -34,6 +44,14 @@ export function App() {
         element={
           <RequireAuth>
             <MyAccountPage />
+          </RequireAuth>
+        }
+      />
+      <Route
+        path="/security-info"
+        element={
+          <RequireAuth>
+            <SecurityInfoPage />
           </RequireAuth>
         }
       />
@@ -55,7 +73,12 @@ export function App() {
         <Route path="/identity-providers" element={<IdentityProvidersPage />} />
         <Route path="/external-collaboration" element={<ExternalCollaborationPage />} />
         <Route path="/cross-tenant-access" element={<CrossTenantAccessPage />} />
+        <Route path="/conditional-access" element={<ConditionalAccessPage />} />
+        <Route path="/named-locations" element={<NamedLocationsPage />} />
+        <Route path="/what-if" element={<WhatIfPage />} />
         <Route path="/audit" element={<AuditPage />} />
+        <Route path="/emergency-access" element={<EmergencyAccessPage />} />
+        <Route path="/sign-ins" element={<SignInsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

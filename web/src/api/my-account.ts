@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useApi } from './context.tsx';
 import { sessionKey } from './session.ts';
+import type { SignInStep } from './sign-in.ts';
 
 /** The signed-in user's own account, as the My Account page shows it. */
 export interface MyAccount {
@@ -35,11 +36,10 @@ export function useStartGuestSignIn() {
   });
 }
 
+/** The code from the email: signed in, or a second factor first (hand the answer to useSignInStep). */
 export function useVerifyGuestCode() {
   const api = useApi();
-  const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (code: string) => api.request<void>('POST', '/portal/api/guest-session/verify', { body: { code } }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionKey }),
+    mutationFn: (code: string) => api.request<SignInStep>('POST', '/portal/api/guest-session/verify', { body: { code } }),
   });
 }

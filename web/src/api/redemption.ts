@@ -57,7 +57,8 @@ export function useFinishRedemption() {
   const api = useApi();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (accept: boolean) => api.request<{ redirectUrl: string | null }>('POST', `${PATH}/consent`, { body: { accept } }),
+    // mfaRequired: redeemed, but Conditional Access wants a second factor before the session (the MFA page).
+    mutationFn: (accept: boolean) => api.request<{ redirectUrl: string | null; mfaRequired?: boolean }>('POST', `${PATH}/consent`, { body: { accept } }),
     // A session now exists (or, declined, none): whatever was cached belongs to nobody.
     onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionKey }),
   });

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { isUnauthenticated } from './client.ts';
 import { useApi } from './context.tsx';
+import type { SignInStep } from './sign-in.ts';
 import type { Session } from './types.ts';
 
 /** Query key of the signed-in session; `null` data means "not signed in". */
@@ -25,16 +26,15 @@ export function useSession() {
   });
 }
 
+/**
+ * Password sign-in. The answer is signed in or "a second factor first" (SignInStep); the page hands it to
+ * useSignInStep, which keeps the session or opens the second-factor page. `returnTo` (a path on this server) is
+ * kept by the server across the second factor.
+ */
 export function useSignIn() {
   const api = useApi();
-  const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: { userName: string; password: string; newPassword?: string }) => api.request<Session>('POST', SESSION_PATH, { body }),
-    onSuccess: (session) => {
-      // Another person may have used this tab before: drop everything cached under their session.
-      queryClient.clear();
-      queryClient.setQueryData(sessionKey, session);
-    },
+    mutationFn: (body: { userName: string; password: string; newPassword?: string; returnTo?: string }) => api.request<SignInStep>('POST', SESSION_PATH, { body }),
   });
 }
 

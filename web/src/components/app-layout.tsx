@@ -2,6 +2,7 @@ import { AppShell, Burger, Button, Group, NavLink, Text, Title } from '@mantine/
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { useSession, useSignOut } from '../api/session.ts';
+import { EmergencyAccessBanner } from './emergency-access-banner.tsx';
 
 const NAV_ITEMS = [
   { to: '/users', label: 'Users' },
@@ -11,7 +12,13 @@ const NAV_ITEMS = [
   { to: '/identity-providers', label: 'Identity providers' },
   { to: '/external-collaboration', label: 'External collaboration' },
   { to: '/cross-tenant-access', label: 'Cross-tenant access' },
+  { to: '/conditional-access', label: 'Conditional Access' },
+  { to: '/named-locations', label: 'Named locations' },
+  { to: '/what-if', label: 'What if' },
   { to: '/audit', label: 'Audit log' },
+  { to: '/emergency-access', label: 'Emergency access' },
+  { to: '/security-info', label: 'Security info' },
+  { to: '/sign-ins', label: 'Sign-in log' },
 ] as const;
 
 /** The signed-in frame: header with the user's name and Sign out, navigation on the left, page in the middle. */
@@ -65,6 +72,7 @@ export function AppLayout() {
         })}
       </AppShell.Navbar>
       <AppShell.Main>
+        <EmergencyAccessBanner />
         <Outlet />
       </AppShell.Main>
     </AppShell>

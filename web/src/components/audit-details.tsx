@@ -1,6 +1,7 @@
 import { Code, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
-import type { ReactNode } from 'react';
 import type { DirectoryAudit, TargetResource } from '../api/types.ts';
+import { Fact } from './fact.tsx';
+import { TableHead } from './table-head.tsx';
 
 /** The expanded part of an audit row: who, what changed on which object, and the correlation data. */
 export function AuditDetails({ event }: { event: DirectoryAudit }) {
@@ -54,13 +55,7 @@ function TargetDetails({ target }: { target: TargetResource }) {
       </Text>
       {changes.length > 0 && (
         <Table withTableBorder mt={4} aria-label="Modified properties">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Property</Table.Th>
-              <Table.Th>Old value</Table.Th>
-              <Table.Th>New value</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['Property', 'Old value', 'New value']} />
           <Table.Tbody>
             {changes.map((change, i) => (
               <Table.Tr key={`${change.displayName ?? ''}-${i}`}>
@@ -72,19 +67,6 @@ function TargetDetails({ target }: { target: TargetResource }) {
           </Table.Tbody>
         </Table>
       )}
-    </div>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text size="sm" component="div">
-        {children}
-      </Text>
     </div>
   );
 }

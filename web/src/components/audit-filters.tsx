@@ -1,7 +1,8 @@
-import { Autocomplete, Button, Group, SimpleGrid, TextInput } from '@mantine/core';
+import { Autocomplete, SimpleGrid } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import type { AuditFilters } from '../api/audit.ts';
 import { DirectoryPicker, type PickedObject } from './directory-picker.tsx';
+import { FilterButtons, RangeInputs, rangeFilters } from './log-filters.tsx';
 
 /** Suggestions only: the server's audit registry is the authority, so any text is accepted. */
 const ACTIVITIES = [
@@ -37,19 +38,8 @@ export const EMPTY_AUDIT_FORM: AuditFilterForm = {
   category: '',
 };
 
-/** `datetime-local` values are in the viewer's time zone; the API wants UTC instants. */
-function localToIso(value: string): string | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
 export function toAuditFilters(form: AuditFilterForm): AuditFilters {
-  const filters: AuditFilters = {};
-  const from = localToIso(form.from);
-  const to = localToIso(form.to);
-  if (from) filters.from = from;
-  if (to) filters.to = to;
+  const filters: AuditFilters = rangeFilters(form);
   if (form.actor) filters.actorId = form.actor.id;
   if (form.target) filters.targetId = form.target.id;
   if (form.activity.trim()) filters.activity = form.activity.trim();
@@ -83,13 +73,7 @@ export function AuditFiltersForm({ initial, onApply }: AuditFiltersProps) {
   return (
     <form onSubmit={onSubmit} aria-label="Audit log filters">
       <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
-        <TextInput
-          type="datetime-local"
-          label="From"
-          value={form.from}
-          onChange={(e) => set('from', e.currentTarget.value)}
-        />
-        <TextInput type="datetime-local" label="To" value={form.to} onChange={(e) => set('to', e.currentTarget.value)} />
+        <RangeInputs range={form} onChange={set} />
         <Autocomplete
           label="Activity"
           placeholder="e.g. Add member to group"
@@ -122,12 +106,7 @@ export function AuditFiltersForm({ initial, onApply }: AuditFiltersProps) {
           onChange={(v) => set('category', v)}
         />
       </SimpleGrid>
-      <Group justify="flex-end" mt="md">
-        <Button variant="default" onClick={onClear}>
-          Clear filters
-        </Button>
-        <Button type="submit">Apply filters</Button>
-      </Group>
+      <FilterButtons onClear={onClear} />
     </form>
   );
 }

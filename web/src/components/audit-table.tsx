@@ -3,6 +3,7 @@ import { Fragment, useState } from 'react';
 import type { DirectoryAudit } from '../api/types.ts';
 import { AuditDetails } from './audit-details.tsx';
 import { DateTime } from './status-badges.tsx';
+import { TableHead } from './table-head.tsx';
 
 const COLUMNS = 7;
 
@@ -45,17 +46,7 @@ export function AuditTable({ events }: { events: DirectoryAudit[] }) {
   return (
     <Table.ScrollContainer minWidth={860}>
       <Table aria-label="Audit log" highlightOnHover>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th w={90}>Details</Table.Th>
-            <Table.Th>Date</Table.Th>
-            <Table.Th>Activity</Table.Th>
-            <Table.Th>Category</Table.Th>
-            <Table.Th>Initiated by</Table.Th>
-            <Table.Th>Target</Table.Th>
-            <Table.Th>Result</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={['Details', 'Date', 'Activity', 'Category', 'Initiated by', 'Target', 'Result']} widths={[90]} />
         <Table.Tbody>
           {events.map((event) => {
             const open = expanded.has(event.id);

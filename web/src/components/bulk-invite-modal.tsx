@@ -10,6 +10,7 @@ import {
   type BulkInvitationJob,
 } from '../api/bulk-invitations.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { FormActions } from './form-actions.tsx';
 
 const RESULTS_FILE_NAME = 'invitation-results.csv';
 
@@ -86,14 +87,7 @@ export function BulkInviteModal({ opened, onClose }: BulkInviteModalProps) {
                 }}
                 error={tooLarge ? 'The file is larger than 10 MB; split it into smaller files.' : null}
               />
-              <Group justify="flex-end">
-                <Button variant="default" onClick={close}>
-                  Cancel
-                </Button>
-                <Button type="submit" disabled={!file || tooLarge} loading={start.isPending}>
-                  Upload
-                </Button>
-              </Group>
+              <FormActions submitLabel="Upload" busy={start.isPending} onCancel={close} disabled={!file || tooLarge} />
             </Stack>
           </form>
         ) : (

@@ -1,4 +1,4 @@
-import { Autocomplete, Button, Center, Group, Loader, Modal, Stack, Table, Text } from '@mantine/core';
+import { Autocomplete, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useState, type FormEvent } from 'react';
 import {
@@ -10,10 +10,14 @@ import {
   type CrossTenantSettings,
 } from '../api/cross-tenant.ts';
 import { issuerOf, useIdentityProviders, type IdentityProvider } from '../api/identity-providers.ts';
+import { useConfirmMutation } from '../hooks/use-confirm-mutation.ts';
+import { useModalState } from '../hooks/use-modal-state.ts';
 import { ConfirmModal } from './confirm-modal.tsx';
 import { CrossTenantForm, crossTenantFormKey } from './cross-tenant-form.tsx';
 import { describeTargets } from './cross-tenant-values.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { FormActions } from './form-actions.tsx';
+import { EditDeleteButtons, ResourceTable } from './resource-table.tsx';
 
 /** The identity provider a partner key names (by tenant id or issuer), to show a readable name beside it. */
 function providerFor(providers: IdentityProvider[], key: string): IdentityProvider | undefined {
@@ -36,15 +40,12 @@ export function CrossTenantPartnersPanel({ defaults }: { defaults: CrossTenantSe
   const providers = useIdentityProviders();
   const remove = useDeleteCrossTenantPartner();
   const [addOpened, addModal] = useDisclosure(false);
-  // Kept while the editor closes so its content does not vanish mid-animation.
-  const [editing, setEditing] = useState<{ opened: boolean; tenantId: string | null }>({ opened: false, tenantId: null });
-  const [deleting, setDeleting] = useState<{ opened: boolean; tenantId: string }>({ opened: false, tenantId: '' });
-  const closeDelete = () => setDeleting((prev) => ({ ...prev, opened: false }));
+  const editing = useModalState<string | null>(null);
+  const deleting = useConfirmMutation(remove, (tenantId: string) => tenantId);
   const rows = partners.data?.value ?? [];
   const knownProviders = providers.data?.value ?? [];
   // Read from the list, so the editor always shows what the server holds after a save.
-  const edited = rows.find((p) => p.tenantId === editing.tenantId) ?? null;
-  const openEditor = (tenantId: string) => setEditing({ opened: true, tenantId });
+  const edited = rows.find((p) => p.tenantId === editing.value) ?? null;
 
   return (
     <Stack>
@@ -55,98 +56,52 @@ export function CrossTenantPartnersPanel({ defaults }: { defaults: CrossTenantSe
         </Text>
         <Button onClick={addModal.open}>Add organization</Button>
       </Group>
-      <ErrorAlert error={partners.error} title="Could not load partner settings" />
-      <Table.ScrollContainer minWidth={720}>
-        <Table highlightOnHover aria-label="Partner settings">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Tenant ID or issuer</Table.Th>
-              <Table.Th>Inbound access</Table.Th>
-              <Table.Th>MFA trusted</Table.Th>
-              <Table.Th>Actions</Table.Th>
+      <ResourceTable
+        query={partners}
+        label="Partner settings"
+        errorTitle="Could not load partner settings"
+        loadingLabel="Loading partner settings"
+        minWidth={720}
+        columns={['Tenant ID or issuer', 'Inbound access', 'MFA trusted', 'Actions']}
+        empty="No organization has its own settings; the default settings apply to every partner."
+        row={(partner) => {
+          const provider = providerFor(knownProviders, partner.tenantId);
+          return (
+            <Table.Tr key={partner.tenantId} style={{ cursor: 'pointer' }} onClick={() => editing.open(partner.tenantId)}>
+              <Table.Td>
+                <Text size="sm" style={{ wordBreak: 'break-all' }}>
+                  {partner.tenantId}
+                </Text>
+                {provider && (
+                  <Text size="xs" c="dimmed">
+                    {provider.displayName}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>{inboundSummary(partner)}</Table.Td>
+              <Table.Td>{mfaSummary(partner)}</Table.Td>
+              <Table.Td onClick={(e) => e.stopPropagation()}>
+                <EditDeleteButtons name={partner.tenantId} onEdit={() => editing.open(partner.tenantId)} onDelete={() => deleting.ask(partner.tenantId)} />
+              </Table.Td>
             </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((partner) => {
-              const provider = providerFor(knownProviders, partner.tenantId);
-              return (
-                <Table.Tr key={partner.tenantId} style={{ cursor: 'pointer' }} onClick={() => openEditor(partner.tenantId)}>
-                  <Table.Td>
-                    <Text size="sm" style={{ wordBreak: 'break-all' }}>
-                      {partner.tenantId}
-                    </Text>
-                    {provider && (
-                      <Text size="xs" c="dimmed">
-                        {provider.displayName}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>{inboundSummary(partner)}</Table.Td>
-                  <Table.Td>{mfaSummary(partner)}</Table.Td>
-                  <Table.Td onClick={(e) => e.stopPropagation()}>
-                    <Group gap="xs" wrap="nowrap">
-                      <Button
-                        size="compact-sm"
-                        variant="default"
-                        aria-label={`Edit ${partner.tenantId}`}
-                        onClick={() => openEditor(partner.tenantId)}
-                      >
-                        Edit
-                      </Button>
-                      <Button
-                        size="compact-sm"
-                        variant="subtle"
-                        color="red"
-                        aria-label={`Delete ${partner.tenantId}`}
-                        onClick={() => {
-                          remove.reset();
-                          setDeleting({ opened: true, tenantId: partner.tenantId });
-                        }}
-                      >
-                        Delete
-                      </Button>
-                    </Group>
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      {partners.isPending && (
-        <Center>
-          <Loader aria-label="Loading partner settings" />
-        </Center>
-      )}
-      {partners.isSuccess && rows.length === 0 && (
-        <Text c="dimmed" ta="center">
-          No organization has its own settings; the default settings apply to every partner.
-        </Text>
-      )}
+          );
+        }}
+      />
       <AddPartnerModal
         opened={addOpened}
         onClose={addModal.close}
         suggestions={knownProviders.map((p) => p.tenantId ?? issuerOf(p)).filter((key) => !rows.some((r) => r.tenantId === key))}
         onAdded={(tenantId) => {
           addModal.close();
-          openEditor(tenantId);
+          editing.open(tenantId);
         }}
       />
-      <PartnerSettingsModal
-        opened={editing.opened && edited !== null}
-        partner={edited}
-        defaults={defaults}
-        onClose={() => setEditing((prev) => ({ ...prev, opened: false }))}
-      />
+      <PartnerSettingsModal opened={editing.opened && edited !== null} partner={edited} defaults={defaults} onClose={editing.close} />
       <ConfirmModal
-        opened={deleting.opened}
+        {...deleting.modalProps}
         title="Delete partner settings"
-        message={`Delete the settings for ${deleting.tenantId}? The default settings apply to this partner again.`}
+        message={`Delete the settings for ${deleting.target ?? ''}? The default settings apply to this partner again.`}
         confirmLabel="Delete"
-        busy={remove.isPending}
-        error={remove.error}
-        onClose={closeDelete}
-        onConfirm={() => remove.mutate(deleting.tenantId, { onSuccess: closeDelete })}
       />
     </Stack>
   );
@@ -202,14 +157,7 @@ function AddPartnerModal({ opened, onClose, suggestions, onAdded }: AddPartnerMo
           <Text size="xs" c="dimmed">
             The new organization starts with every section following the default settings.
           </Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Add organization
-            </Button>
-          </Group>
+          <FormActions submitLabel="Add organization" busy={create.isPending} onCancel={close} />
         </Stack>
       </form>
     </Modal>

@@ -5,6 +5,7 @@ import { useAddGroupLink, useGroupLinks, useRemoveGroupLink, type GroupLink } fr
 import { objectKind, type DirectoryObject } from '../api/types.ts';
 import { DirectoryPicker, type PickedObject } from './directory-picker.tsx';
 import { ErrorAlert } from './error-alert.tsx';
+import { TableHead } from './table-head.tsx';
 
 const NOUN: Record<GroupLink, string> = { members: 'member', owners: 'owner' };
 
@@ -58,16 +59,7 @@ export function GroupLinksPanel({ groupId, link }: { groupId: string; link: Grou
       {list.isSuccess && items.length === 0 && <Text c="dimmed">No {link} yet.</Text>}
       {items.length > 0 && (
         <Table aria-label={link === 'members' ? 'Members' : 'Owners'}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>User principal name</Table.Th>
-              <Table.Th>Type</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['Name', 'User principal name', 'Type', <VisuallyHidden>Actions</VisuallyHidden>]} />
           <Table.Tbody>
             {items.map((item) => (
               <LinkRow

@@ -26,6 +26,7 @@ import {
   type IdentityProvider,
 } from '../api/identity-providers.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { FormActions } from './form-actions.tsx';
 import { createBody, patchBody, valuesOf, type ProviderFormValues, type Protocol, type SamlSource } from './identity-provider-values.ts';
 
 interface IdentityProviderModalProps {
@@ -131,19 +132,13 @@ function IdentityProviderForm({ provider, onDone }: { provider: IdentityProvider
           checked={values.isEnabled}
           onChange={(e) => set('isEnabled', e.currentTarget.checked)}
         />
-        <Group justify="flex-end">
+        <FormActions submitLabel={provider ? 'Save changes' : 'Add identity provider'} busy={mutation.isPending} onCancel={onDone}>
           {nothingToSave && (
             <Text size="sm" c="dimmed" role="status">
               Nothing to save: no setting was changed.
             </Text>
           )}
-          <Button variant="default" onClick={onDone}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={mutation.isPending}>
-            {provider ? 'Save changes' : 'Add identity provider'}
-          </Button>
-        </Group>
+        </FormActions>
       </Stack>
     </form>
   );

@@ -1,4 +1,4 @@
-import { Anchor, Button, Group, Loader, Select, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Button, Group, Loader, Select, SimpleGrid, Stack, Table, TextInput } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -17,6 +17,7 @@ import { InvitationLinkAlert, type InvitationAction } from './invitation-link-al
 import { NewInvitationModal } from './new-invitation-modal.tsx';
 import { Pager } from './pager.tsx';
 import { ResetRedemptionModal } from './reset-redemption-modal.tsx';
+import { ResourceTable } from './resource-table.tsx';
 import { DateTime } from './status-badges.tsx';
 
 const PAGE_SIZE = 25;
@@ -90,69 +91,54 @@ export function InvitationsPanel() {
           New invitation
         </Button>
       </Group>
-      <ErrorAlert error={invitations.error} title="Could not load invitations" />
-      <Table.ScrollContainer minWidth={900}>
-        <Table highlightOnHover aria-label="Invitations">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Email</Table.Th>
-              <Table.Th>Display name</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>Expires</Table.Th>
-              <Table.Th>Redeemed</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((row) => (
-              <Table.Tr key={row.id}>
-                <Table.Td>
-                  <Anchor component={Link} to={`/users/${encodeURIComponent(row.invitedUser.id)}`}>
-                    {row.invitedUserEmailAddress}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>{row.invitedUserDisplayName ?? ''}</Table.Td>
-                <Table.Td>
-                  <InvitationStatusBadge status={row.status} />
-                </Table.Td>
-                <Table.Td>
-                  <DateTime value={row.createdDateTime} />
-                </Table.Td>
-                <Table.Td>
-                  <DateTime value={row.expirationDateTime} />
-                </Table.Td>
-                <Table.Td>
-                  <DateTime value={row.redeemedDateTime} />
-                </Table.Td>
-                <Table.Td>
-                  {row.status === 'PendingAcceptance' && (
-                    <Button
-                      size="compact-sm"
-                      variant="default"
-                      loading={resendingEmail === row.invitedUserEmailAddress}
-                      disabled={resend.isPending}
-                      onClick={() => onResend(row)}
-                    >
-                      Resend
-                    </Button>
-                  )}
-                  {row.status === 'Completed' && (
-                    <Button size="compact-sm" variant="default" onClick={() => setResetting(row)}>
-                      Reset redemption
-                    </Button>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      {invitations.isSuccess && rows.length === 0 && (
-        <Text c="dimmed" ta="center">
-          {term || status !== ALL ? 'No invitations match these filters.' : 'No invitations yet.'}
-        </Text>
-      )}
+      <ResourceTable
+        query={invitations}
+        label="Invitations"
+        errorTitle="Could not load invitations"
+        minWidth={900}
+        columns={['Email', 'Display name', 'Status', 'Created', 'Expires', 'Redeemed', 'Actions']}
+        empty={term || status !== ALL ? 'No invitations match these filters.' : 'No invitations yet.'}
+        row={(row) => (
+          <Table.Tr key={row.id}>
+            <Table.Td>
+              <Anchor component={Link} to={`/users/${encodeURIComponent(row.invitedUser.id)}`}>
+                {row.invitedUserEmailAddress}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>{row.invitedUserDisplayName ?? ''}</Table.Td>
+            <Table.Td>
+              <InvitationStatusBadge status={row.status} />
+            </Table.Td>
+            <Table.Td>
+              <DateTime value={row.createdDateTime} />
+            </Table.Td>
+            <Table.Td>
+              <DateTime value={row.expirationDateTime} />
+            </Table.Td>
+            <Table.Td>
+              <DateTime value={row.redeemedDateTime} />
+            </Table.Td>
+            <Table.Td>
+              {row.status === 'PendingAcceptance' && (
+                <Button
+                  size="compact-sm"
+                  variant="default"
+                  loading={resendingEmail === row.invitedUserEmailAddress}
+                  disabled={resend.isPending}
+                  onClick={() => onResend(row)}
+                >
+                  Resend
+                </Button>
+              )}
+              {row.status === 'Completed' && (
+                <Button size="compact-sm" variant="default" onClick={() => setResetting(row)}>
+                  Reset redemption
+                </Button>
+              )}
+            </Table.Td>
+          </Table.Tr>
+        )}
+      />
       <Pager
         pageIndex={pages.pageIndex}
         pageSize={PAGE_SIZE}

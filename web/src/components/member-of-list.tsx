@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { useUserMemberOf } from '../api/users.ts';
 import { objectKind } from '../api/types.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { TableHead } from './table-head.tsx';
 
 /** The groups (and roles) a user is a direct member of. */
 export function MemberOfList({ userId }: { userId: string }) {
@@ -16,12 +17,7 @@ export function MemberOfList({ userId }: { userId: string }) {
   return (
     <>
       <Table aria-label="Member of">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Type</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={['Name', 'Type']} />
         <Table.Tbody>
           {items.map((item) => {
             const kind = objectKind(item);

@@ -1,8 +1,9 @@
-import { Button, Group, Modal, Stack, TextInput, Textarea } from '@mantine/core';
+import { Modal, Stack, TextInput, Textarea } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useCreateGroup } from '../api/groups.ts';
 import type { Group as GroupResource } from '../api/types.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { FormActions } from './form-actions.tsx';
 
 interface NewGroupModalProps {
   opened: boolean;
@@ -80,14 +81,7 @@ export function NewGroupModal({ opened, onClose, onCreated }: NewGroupModalProps
             value={description}
             onChange={(e) => setDescription(e.currentTarget.value)}
           />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create group
-            </Button>
-          </Group>
+          <FormActions submitLabel="Create group" busy={create.isPending} onCancel={close} />
         </Stack>
       </form>
     </Modal>

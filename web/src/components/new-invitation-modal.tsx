@@ -1,7 +1,8 @@
-import { Button, Checkbox, Group, Modal, Select, Stack, TextInput, Textarea } from '@mantine/core';
+import { Checkbox, Modal, Select, Stack, TextInput, Textarea } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useCreateInvitation, type CreatedInvitation, type InvitedUserType } from '../api/invitations.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { FormActions } from './form-actions.tsx';
 
 interface NewInvitationModalProps {
   opened: boolean;
@@ -111,14 +112,7 @@ export function NewInvitationModal({ opened, onClose, onCreated }: NewInvitation
             value={message}
             onChange={(e) => setMessage(e.currentTarget.value)}
           />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Send invitation
-            </Button>
-          </Group>
+          <FormActions submitLabel="Send invitation" busy={create.isPending} onCancel={close} />
         </Stack>
       </form>
     </Modal>

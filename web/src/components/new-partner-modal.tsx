@@ -1,7 +1,8 @@
-import { Button, Group, Modal, Stack } from '@mantine/core';
+import { Modal, Stack } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useCreatePartner, type ConnectedOrganization } from '../api/partners.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { FormActions } from './form-actions.tsx';
 import { newPartnerBody, PartnerFields, partnerValuesOf, type PartnerFormValues } from './partner-fields.tsx';
 
 interface NewPartnerModalProps {
@@ -40,14 +41,7 @@ export function NewPartnerModal({ opened, onClose, onCreated }: NewPartnerModalP
         <Stack>
           <ErrorAlert error={create.error} title="Could not create the partner organization" />
           <PartnerFields values={values} onChange={setValues} autoFocus />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create partner organization
-            </Button>
-          </Group>
+          <FormActions submitLabel="Create partner organization" busy={create.isPending} onCancel={close} />
         </Stack>
       </form>
     </Modal>

@@ -1,8 +1,9 @@
-import { Button, Group, Modal, PasswordInput, Stack, Switch, TextInput } from '@mantine/core';
+import { Modal, PasswordInput, Stack, Switch, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useCreateUser } from '../api/users.ts';
 import type { User } from '../api/types.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { FormActions } from './form-actions.tsx';
 
 interface NewUserModalProps {
   opened: boolean;
@@ -98,14 +99,7 @@ export function NewUserModal({ opened, onClose, onCreated }: NewUserModalProps) 
             onChange={(e) => setForceChange(e.currentTarget.checked)}
           />
           <Switch label="Account enabled" checked={enabled} onChange={(e) => setEnabled(e.currentTarget.checked)} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create user
-            </Button>
-          </Group>
+          <FormActions submitLabel="Create user" busy={create.isPending} onCancel={close} />
         </Stack>
       </form>
     </Modal>

@@ -6,6 +6,7 @@ import { ErrorAlert } from './error-alert.tsx';
 import { MAIL_KIND_LABELS, MAIL_STATUS_LABELS, MailStatusBadge, mailKindLabel } from './invitation-badges.tsx';
 import { Pager } from './pager.tsx';
 import { DateTime } from './status-badges.tsx';
+import { TableHead } from './table-head.tsx';
 
 const PAGE_SIZE = 25;
 const ALL = 'all';
@@ -64,17 +65,7 @@ export function OutboxPanel() {
       <ErrorAlert error={outbox.error} title="Could not load the outbox" />
       <Table.ScrollContainer minWidth={900}>
         <Table highlightOnHover aria-label="Outbox">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>To</Table.Th>
-              <Table.Th>Subject</Table.Th>
-              <Table.Th>Kind</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Attempts</Table.Th>
-              <Table.Th>Last error</Table.Th>
-              <Table.Th>Created</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['To', 'Subject', 'Kind', 'Status', 'Attempts', 'Last error', 'Created']} />
           <Table.Tbody>
             {rows.map((message) => (
               <Table.Tr key={message.id}>

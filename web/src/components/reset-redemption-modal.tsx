@@ -1,7 +1,8 @@
-import { Button, Checkbox, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Checkbox, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useCreateInvitation, type CreatedInvitation, type ListedInvitation } from '../api/invitations.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { FormActions } from './form-actions.tsx';
 
 interface ResetRedemptionModalProps {
   /** The accepted invitation whose guest must redeem again; null when closed. */
@@ -66,14 +67,7 @@ function ResetRedemptionForm({ invitation, onClose, onReset }: ResetRedemptionMo
           checked={sendMessage}
           onChange={(e) => setSendMessage(e.currentTarget.checked)}
         />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" color="red" loading={create.isPending}>
-            Reset redemption
-          </Button>
-        </Group>
+        <FormActions submitLabel="Reset redemption" busy={create.isPending} onCancel={onClose} danger />
       </Stack>
     </form>
   );

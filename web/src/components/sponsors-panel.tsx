@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { useAddSponsor, useRemoveSponsor, useSponsors, type SponsorKind } from '../api/partners.ts';
 import { DirectoryPicker, type PickedObject } from './directory-picker.tsx';
 import { ErrorAlert } from './error-alert.tsx';
+import { TableHead } from './table-head.tsx';
 
 const TEXT: Record<SponsorKind, { title: string; description: string; noun: string }> = {
   internal: {
@@ -85,15 +86,7 @@ export function SponsorsPanel({ orgId, kind }: { orgId: string; kind: SponsorKin
         {list.isSuccess && sponsors.length === 0 && <Text c="dimmed">No {text.noun}s yet.</Text>}
         {sponsors.length > 0 && (
           <Table aria-label={text.title}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>User principal name</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['Name', 'User principal name', <VisuallyHidden>Actions</VisuallyHidden>]} />
             <Table.Tbody>
               {sponsors.map((user) => {
                 const name = user.displayName ?? user.userPrincipalName;

@@ -7,6 +7,7 @@ import { ErrorAlert } from '../components/error-alert.tsx';
 import { NewGroupModal } from '../components/new-group-modal.tsx';
 import { Pager } from '../components/pager.tsx';
 import { DateTime } from '../components/status-badges.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import { usePageStack } from '../hooks/use-page-stack.ts';
 
 const PAGE_SIZE = 25;
@@ -37,14 +38,7 @@ export function GroupsPage() {
       <ErrorAlert error={groups.error} title="Could not load groups" />
       <Table.ScrollContainer minWidth={640}>
         <Table highlightOnHover aria-label="Groups">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Display name</Table.Th>
-              <Table.Th>Description</Table.Th>
-              <Table.Th>Mail nickname</Table.Th>
-              <Table.Th>Created</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['Display name', 'Description', 'Mail nickname', 'Created']} />
           <Table.Tbody>
             {rows.map((group) => (
               <Table.Tr key={group.id} style={{ cursor: 'pointer' }} onClick={() => navigate(pathOf(group.id))}>

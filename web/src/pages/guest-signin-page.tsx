@@ -2,6 +2,7 @@ import { Anchor, Button, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useStartGuestSignIn, useVerifyGuestCode } from '../api/my-account.ts';
+import { blockedPath, isSignInBlocked, useSignInStep } from '../api/sign-in.ts';
 import { AuthCard } from '../components/auth-card.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 
@@ -16,6 +17,7 @@ export function GuestSignInPage() {
   const navigate = useNavigate();
   const start = useStartGuestSignIn();
   const verify = useVerifyGuestCode();
+  const continueWith = useSignInStep();
   const [email, setEmail] = useState('');
   const [code, setCode] = useState('');
   const returned = new URLSearchParams(window.location.search).has('refused');
@@ -30,7 +32,12 @@ export function GuestSignInPage() {
   };
   const onVerify = (event: FormEvent) => {
     event.preventDefault();
-    verify.mutate(code.trim(), { onSuccess: () => navigate('/my-account', { replace: true }) });
+    verify.mutate(code.trim(), {
+      onSuccess: (step) => continueWith(step, { fallback: '/my-account' }),
+      onError: (error) => {
+        if (isSignInBlocked(error)) void navigate(blockedPath(error.message), { replace: true });
+      },
+    });
   };
 
   return (

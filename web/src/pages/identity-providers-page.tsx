@@ -1,5 +1,4 @@
-import { Badge, Button, Center, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
-import { useState } from 'react';
+import { Badge, Button, Stack, Table, Text } from '@mantine/core';
 import {
   domainsOf,
   isOidc,
@@ -9,120 +8,65 @@ import {
   type IdentityProvider,
 } from '../api/identity-providers.ts';
 import { ConfirmModal } from '../components/confirm-modal.tsx';
-import { ErrorAlert } from '../components/error-alert.tsx';
 import { IdentityProviderModal } from '../components/identity-provider-modal.tsx';
+import { PageHeader } from '../components/page-header.tsx';
 import { PartnerSetupInfo } from '../components/partner-setup-info.tsx';
+import { EditDeleteButtons, ResourceTable } from '../components/resource-table.tsx';
 import { EnabledBadge } from '../components/status-badges.tsx';
-
-/** The modal's state; the provider stays set while it closes, so its title does not change mid-animation. */
-interface Editing {
-  opened: boolean;
-  provider: IdentityProvider | null;
-}
+import { useConfirmMutation } from '../hooks/use-confirm-mutation.ts';
+import { useModalState } from '../hooks/use-modal-state.ts';
 
 export function IdentityProvidersPage() {
   const providers = useIdentityProviders();
   const remove = useDeleteIdentityProvider();
-  const [editing, setEditing] = useState<Editing>({ opened: false, provider: null });
-  // Kept while the confirmation closes, so its message does not lose the name mid-animation.
-  const [deleting, setDeleting] = useState<{ opened: boolean; provider: IdentityProvider | null }>({ opened: false, provider: null });
-  const closeDelete = () => setDeleting((prev) => ({ ...prev, opened: false }));
-  const rows = providers.data?.value ?? [];
+  const editing = useModalState<IdentityProvider | null>(null);
+  const deleting = useConfirmMutation(remove, (provider: IdentityProvider) => provider.id);
 
   return (
     <Stack>
-      <Group justify="space-between" align="flex-start">
-        <div>
-          <Title order={2}>Identity providers</Title>
-          <Text c="dimmed">Partners' OpenID Connect and SAML identity providers that their people sign in with.</Text>
-        </div>
-        <Button onClick={() => setEditing({ opened: true, provider: null })}>New identity provider</Button>
-      </Group>
-      <PartnerSetupInfo />
-      <ErrorAlert error={providers.error} title="Could not load identity providers" />
-      <Table.ScrollContainer minWidth={800}>
-        <Table highlightOnHover aria-label="Identity providers">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Type</Table.Th>
-              <Table.Th>Domains</Table.Th>
-              <Table.Th>Issuer or entity ID</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Actions</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((provider) => (
-              <Table.Tr key={provider.id}>
-                <Table.Td>{provider.displayName}</Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color={isOidc(provider) ? 'indigo' : 'grape'}>
-                    {isOidc(provider) ? 'OIDC' : 'SAML'}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>{domainsOf(provider).join(', ')}</Table.Td>
-                <Table.Td>
-                  <Text size="sm" style={{ wordBreak: 'break-all' }}>
-                    {issuerOf(provider)}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <EnabledBadge enabled={provider.isEnabled} />
-                </Table.Td>
-                <Table.Td>
-                  <Group gap="xs" wrap="nowrap">
-                    <Button
-                      size="compact-sm"
-                      variant="default"
-                      aria-label={`Edit ${provider.displayName}`}
-                      onClick={() => setEditing({ opened: true, provider })}
-                    >
-                      Edit
-                    </Button>
-                    <Button
-                      size="compact-sm"
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Delete ${provider.displayName}`}
-                      onClick={() => {
-                        remove.reset();
-                        setDeleting({ opened: true, provider });
-                      }}
-                    >
-                      Delete
-                    </Button>
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      {providers.isPending && (
-        <Center>
-          <Loader aria-label="Loading identity providers" />
-        </Center>
-      )}
-      {providers.isSuccess && rows.length === 0 && (
-        <Text c="dimmed" ta="center">
-          No identity providers yet. Invitees then redeem with a one-time passcode sent to their address.
-        </Text>
-      )}
-      <IdentityProviderModal
-        opened={editing.opened}
-        provider={editing.provider}
-        onClose={() => setEditing((prev) => ({ ...prev, opened: false }))}
+      <PageHeader
+        title="Identity providers"
+        description="Partners' OpenID Connect and SAML identity providers that their people sign in with."
+        action={<Button onClick={() => editing.open(null)}>New identity provider</Button>}
       />
+      <PartnerSetupInfo />
+      <ResourceTable
+        query={providers}
+        label="Identity providers"
+        errorTitle="Could not load identity providers"
+        loadingLabel="Loading identity providers"
+        minWidth={800}
+        columns={['Name', 'Type', 'Domains', 'Issuer or entity ID', 'Status', 'Actions']}
+        empty="No identity providers yet. Invitees then redeem with a one-time passcode sent to their address."
+        row={(provider) => (
+          <Table.Tr key={provider.id}>
+            <Table.Td>{provider.displayName}</Table.Td>
+            <Table.Td>
+              <Badge variant="light" color={isOidc(provider) ? 'indigo' : 'grape'}>
+                {isOidc(provider) ? 'OIDC' : 'SAML'}
+              </Badge>
+            </Table.Td>
+            <Table.Td>{domainsOf(provider).join(', ')}</Table.Td>
+            <Table.Td>
+              <Text size="sm" style={{ wordBreak: 'break-all' }}>
+                {issuerOf(provider)}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              <EnabledBadge enabled={provider.isEnabled} />
+            </Table.Td>
+            <Table.Td>
+              <EditDeleteButtons name={provider.displayName} onEdit={() => editing.open(provider)} onDelete={() => deleting.ask(provider)} />
+            </Table.Td>
+          </Table.Tr>
+        )}
+      />
+      <IdentityProviderModal opened={editing.opened} provider={editing.value} onClose={editing.close} />
       <ConfirmModal
-        opened={deleting.opened}
+        {...deleting.modalProps}
         title="Delete identity provider"
-        message={`Delete ${deleting.provider?.displayName ?? ''}? Guests who signed in with it can no longer sign in until they are given another way.`}
+        message={`Delete ${deleting.target?.displayName ?? ''}? Guests who signed in with it can no longer sign in until they are given another way.`}
         confirmLabel="Delete"
-        busy={remove.isPending}
-        error={remove.error}
-        onClose={closeDelete}
-        onConfirm={() => deleting.provider && remove.mutate(deleting.provider.id, { onSuccess: closeDelete })}
       />
     </Stack>
   );

@@ -1,6 +1,6 @@
-import { Alert, Badge, Button, Group, List, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, List, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useLeaveOrganization, useMyAccount } from '../api/my-account.ts';
 import { useSignOut } from '../api/session.ts';
 import { AuthCard } from '../components/auth-card.tsx';
@@ -48,6 +48,9 @@ export function MyAccountPage() {
             </List.Item>
           ))}
         </List>
+        <Anchor component={Link} to="/security-info" size="sm" mt={4} display="inline-block">
+          Security info: authenticator apps, passkeys, recovery codes
+        </Anchor>
       </section>
       <Group justify="space-between">
         <Button variant="default" onClick={() => signOut.mutate(undefined, { onSettled: () => navigate('/signin', { replace: true }) })}>

@@ -1,13 +1,14 @@
-import { Anchor, Button, Group, Loader, Select, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Button, Loader, Select, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { partnersFirstPageUrl, usePartners, type PartnerState } from '../api/partners.ts';
-import { ErrorAlert } from '../components/error-alert.tsx';
 import { NewPartnerModal } from '../components/new-partner-modal.tsx';
+import { PageHeader } from '../components/page-header.tsx';
 import { Pager } from '../components/pager.tsx';
 import { PartnerStateBadge, sourcesSummary } from '../components/partner-badges.tsx';
 import { PARTNER_STATE_LABELS } from '../components/partner-fields.tsx';
+import { ResourceTable } from '../components/resource-table.tsx';
 import { DateTime } from '../components/status-badges.tsx';
 import { usePageStack } from '../hooks/use-page-stack.ts';
 
@@ -34,13 +35,11 @@ export function PartnersPage() {
 
   return (
     <Stack>
-      <Group justify="space-between" align="flex-start">
-        <div>
-          <Title order={2}>Partner organizations</Title>
-          <Text c="dimmed">Suppliers and other organizations whose people are guests here, and who sponsors them.</Text>
-        </div>
-        <Button onClick={modal.open}>New partner organization</Button>
-      </Group>
+      <PageHeader
+        title="Partner organizations"
+        description="Suppliers and other organizations whose people are guests here, and who sponsors them."
+        action={<Button onClick={modal.open}>New partner organization</Button>}
+      />
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
         <TextInput
           label="Search partner organizations"
@@ -57,46 +56,34 @@ export function PartnersPage() {
           onChange={(value) => setState(value ?? ALL)}
         />
       </SimpleGrid>
-      <ErrorAlert error={partners.error} title="Could not load partner organizations" />
-      <Table.ScrollContainer minWidth={720}>
-        <Table highlightOnHover aria-label="Partner organizations">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>State</Table.Th>
-              <Table.Th>Identity sources</Table.Th>
-              <Table.Th>Created</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((org) => (
-              <Table.Tr key={org.id} style={{ cursor: 'pointer' }} onClick={() => navigate(pathOf(org.id))}>
-                <Table.Td>
-                  <Anchor component={Link} to={pathOf(org.id)} onClick={(e) => e.stopPropagation()}>
-                    {org.displayName}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>
-                  <PartnerStateBadge state={org.state} />
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" style={{ wordBreak: 'break-word' }}>
-                    {org.identitySources ? sourcesSummary(org.identitySources) : '—'}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <DateTime value={org.createdDateTime} />
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      {partners.isSuccess && rows.length === 0 && (
-        <Text c="dimmed" ta="center">
-          {term || state !== ALL ? 'No partner organizations match these filters.' : 'No partner organizations yet.'}
-        </Text>
-      )}
+      <ResourceTable
+        query={partners}
+        label="Partner organizations"
+        errorTitle="Could not load partner organizations"
+        minWidth={720}
+        columns={['Name', 'State', 'Identity sources', 'Created']}
+        empty={term || state !== ALL ? 'No partner organizations match these filters.' : 'No partner organizations yet.'}
+        row={(org) => (
+          <Table.Tr key={org.id} style={{ cursor: 'pointer' }} onClick={() => navigate(pathOf(org.id))}>
+            <Table.Td>
+              <Anchor component={Link} to={pathOf(org.id)} onClick={(e) => e.stopPropagation()}>
+                {org.displayName}
+              </Anchor>
+            </Table.Td>
+            <Table.Td>
+              <PartnerStateBadge state={org.state} />
+            </Table.Td>
+            <Table.Td>
+              <Text size="sm" style={{ wordBreak: 'break-word' }}>
+                {org.identitySources ? sourcesSummary(org.identitySources) : '—'}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              <DateTime value={org.createdDateTime} />
+            </Table.Td>
+          </Table.Tr>
+        )}
+      />
       <Pager
         pageIndex={pages.pageIndex}
         pageSize={PAGE_SIZE}

@@ -1,7 +1,8 @@
 import { Alert, Anchor, Button, Group, List, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
-import { useLocation } from 'react-router';
+import { useLocation, useNavigate } from 'react-router';
 import { useFinishRedemption, useRedemption, useSendCode, useVerifyCode, type RedemptionView } from '../api/redemption.ts';
+import { blockedPath, isSignInBlocked } from '../api/sign-in.ts';
 import { AuthCard } from '../components/auth-card.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 
@@ -112,11 +113,17 @@ function VerifyStep({ view }: { view: RedemptionView }) {
 
 function ConsentStep({ view, onDeclined }: { view: RedemptionView; onDeclined: () => void }) {
   const finish = useFinishRedemption();
+  const navigate = useNavigate();
   const decide = (accept: boolean) =>
     finish.mutate(accept, {
       onSuccess: (result) => {
-        if (result.redirectUrl) window.location.assign(result.redirectUrl);
+        // The invitation's redirect URL (set by the inviter) is followed once the second factor is done.
+        if (result.mfaRequired) void navigate('/signin/mfa', { replace: true, state: { redirectUrl: result.redirectUrl } });
+        else if (result.redirectUrl) window.location.assign(result.redirectUrl);
         else onDeclined();
+      },
+      onError: (error) => {
+        if (isSignInBlocked(error)) void navigate(blockedPath(error.message), { replace: true });
       },
     });
   return (

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { ApiError } from '../api/client.ts';
 import { useSession, useSignIn } from '../api/session.ts';
+import { blockedPath, isLocalPath, isServerPath, isSignInBlocked, useSignInStep } from '../api/sign-in.ts';
 import { AuthCard } from '../components/auth-card.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { NewPasswordFields, useNewPassword } from '../components/new-password-fields.tsx';
@@ -12,21 +13,17 @@ interface SignInState {
   notice?: string;
 }
 
-/** Only same-origin paths are valid return targets, so a crafted link cannot send the user elsewhere. */
-const isLocalPath = (path: string | null | undefined): path is string =>
-  !!path && path.startsWith('/') && !path.startsWith('//') && !path.startsWith('/\\') && !path.startsWith('/signin');
-
-function returnPath(state: SignInState | null): string {
-  return isLocalPath(state?.from) ? state.from : '/users';
-}
+const HOME = '/users';
 
 /**
- * Server pages outside the app (the OAuth approval page for `gatehouse login`) send users here with
- * `?returnTo=/oauth2/interaction/…`; those are loaded as full pages, not client-side routes.
+ * Where to go once signed in: `?returnTo=` from a server page (the OAuth approval page for `gatehouse login` or
+ * an app, after a sign-in-frequency prompt) or the page <RequireAuth> sent the user away from. Only same-origin
+ * paths count, so a crafted link cannot send the user elsewhere.
  */
-function serverReturnTo(search: string): string | undefined {
-  const target = new URLSearchParams(search).get('returnTo');
-  return isLocalPath(target) && target.startsWith('/oauth2/') ? target : undefined;
+function returnTarget(search: string, state: SignInState | null): string | undefined {
+  const fromQuery = new URLSearchParams(search).get('returnTo');
+  if (isLocalPath(fromQuery)) return fromQuery;
+  return isLocalPath(state?.from) ? state.from : undefined;
 }
 
 export function SignInPage() {
@@ -35,30 +32,35 @@ export function SignInPage() {
   const state = (location.state ?? null) as SignInState | null;
   const session = useSession();
   const signIn = useSignIn();
+  const continueWith = useSignInStep();
   const [userName, setUserName] = useState('');
   const [password, setPassword] = useState('');
   const fields = useNewPassword();
   // The server answers PASSWORD_CHANGE_REQUIRED to right credentials of an account that must change its password.
   const [mustChange, setMustChange] = useState(false);
 
-  const serverTarget = serverReturnTo(location.search);
-  if (session.data && !signIn.isPending) {
-    if (serverTarget) {
-      window.location.assign(serverTarget);
+  const target = returnTarget(location.search, state);
+  // Sign-in frequency or an app's max_age: a fresh sign-in is wanted although a session exists (the server keeps it,
+  // a link must not be able to sign anyone out). The form is shown; signing in replaces the session.
+  const reauth = new URLSearchParams(location.search).get('reauth') === '1';
+  if (session.data && !reauth && !signIn.isPending && !signIn.isSuccess) {
+    if (target && isServerPath(target)) {
+      window.location.assign(target);
       return null;
     }
-    return <Navigate to={returnPath(state)} replace />;
+    return <Navigate to={target ?? HOME} replace />;
   }
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (mustChange && !fields.validate()) return;
     signIn.mutate(
-      { userName: userName.trim(), password, ...(mustChange ? { newPassword: fields.password } : {}) },
+      { userName: userName.trim(), password, ...(mustChange ? { newPassword: fields.password } : {}), ...(target ? { returnTo: target } : {}) },
       {
-        onSuccess: () => (serverTarget ? window.location.assign(serverTarget) : navigate(returnPath(state), { replace: true })),
+        onSuccess: (step) => continueWith(step, { fallback: HOME }),
         onError: (error) => {
           if (error instanceof ApiError && error.innerCode === 'PASSWORD_CHANGE_REQUIRED') setMustChange(true);
+          else if (isSignInBlocked(error)) void navigate(blockedPath(error.message), { replace: true });
         },
       },
     );
@@ -66,6 +68,11 @@ export function SignInPage() {
 
   return (
     <AuthCard title="Sign in to Gatehouse">
+      {reauth && !signIn.error && (
+        <Alert color="blue" role="status" title="Sign in again">
+          Your organization requires you to sign in again to continue.
+        </Alert>
+      )}
       {state?.notice && !signIn.error && (
         <Alert color="green" role="status">
           {state.notice}

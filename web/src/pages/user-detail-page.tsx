@@ -1,12 +1,13 @@
 import { Anchor, Button, Center, Group, Loader, Paper, SimpleGrid, Stack, Switch, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import type { ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useDeleteUser, useUpdateUser, useUser } from '../api/users.ts';
 import type { User } from '../api/types.ts';
 import { ConfirmModal } from '../components/confirm-modal.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { Fact } from '../components/fact.tsx';
 import { MemberOfList } from '../components/member-of-list.tsx';
+import { AuthenticationMethodsPanel } from '../components/authentication-methods-panel.tsx';
 import { DateTime, EnabledBadge, UserTypeBadge } from '../components/status-badges.tsx';
 import { UserEditForm, userFormKey } from '../components/user-edit-form.tsx';
 
@@ -85,6 +86,8 @@ function UserDetail({ user }: { user: User }) {
         <MemberOfList userId={user.id} />
       </Paper>
 
+      <AuthenticationMethodsPanel userId={user.id} userName={name} />
+
       <Group>
         <Button
           variant="default"
@@ -108,16 +111,5 @@ function UserDetail({ user }: { user: User }) {
         onConfirm={() => remove.mutate(user.id, { onSuccess: () => navigate('/users', { replace: true }) })}
       />
     </>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text size="sm">{children}</Text>
-    </div>
   );
 }

@@ -7,6 +7,7 @@ import { ErrorAlert } from '../components/error-alert.tsx';
 import { NewUserModal } from '../components/new-user-modal.tsx';
 import { Pager } from '../components/pager.tsx';
 import { EnabledBadge, UserTypeBadge } from '../components/status-badges.tsx';
+import { TableHead } from '../components/table-head.tsx';
 import { usePageStack } from '../hooks/use-page-stack.ts';
 
 const PAGE_SIZE = 25;
@@ -36,16 +37,7 @@ export function UsersPage() {
       <ErrorAlert error={users.error} title="Could not load users" />
       <Table.ScrollContainer minWidth={720}>
         <Table highlightOnHover aria-label="Users">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Display name</Table.Th>
-              <Table.Th>User principal name</Table.Th>
-              <Table.Th>Mail</Table.Th>
-              <Table.Th>Type</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Company</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={['Display name', 'User principal name', 'Mail', 'Type', 'Status', 'Company']} />
           <Table.Tbody>
             {rows.map((user) => (
               <Table.Tr key={user.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`/users/${encodeURIComponent(user.id)}`)}>
