@@ -7,6 +7,7 @@ import * as federation from './20261122T1200_federation.ts';
 import * as deletedUsers from './20261122T1210_deleted_users.ts';
 import * as identityProviderIssuer from './20261122T1400_identity_provider_issuer.ts';
 import * as bulkInvitations from './20261122T1300_bulk_invitations.ts';
+import * as auditNarrowRows from './20261122T1500_audit_narrow_rows.ts';
 
 /** Every migration, in order. Append only; a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '20261122T1210_deleted_users': deletedUsers,
   '20261122T1300_bulk_invitations': bulkInvitations,
   '20261122T1400_identity_provider_issuer': identityProviderIssuer,
+  '20261122T1500_audit_narrow_rows': auditNarrowRows,
 };
