@@ -61,7 +61,9 @@ export async function benchDatabases(): Promise<(() => Promise<BenchDatabase>)[]
       };
     });
   }
-  return list;
+  // BENCH_ONLY=bundled|external runs one of them.
+  const only = process.env.BENCH_ONLY;
+  return only ? list.filter((_, i) => (i === 0 ? 'bundled' : 'external') === only) : list;
 }
 
 export const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;

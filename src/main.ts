@@ -4,6 +4,7 @@ import { insecureSettings, type Config } from '#src/config/index.ts';
 import { systemClock, type Clock } from '#src/core/clock.ts';
 import { createLogger } from '#src/core/logger.ts';
 import { loadOrCreateMasterKey } from '#src/core/master-key.ts';
+import { indexAllAuditEvents } from '#src/audit/index.ts';
 import { migrateToLatest, openDatabase, runIfLeader, type Database } from '#src/store/index.ts';
 import { bootstrapDirectory, getUserRow, purgeExpiredDeletedUsers, permissionsForUser, roleById, roleIdsForUser, runBulkInvitations, type BootstrapResult, type InvitationDeps } from '#src/directory/index.ts';
 import {
@@ -53,6 +54,8 @@ const SWEEP_INTERVAL_MS = 5 * 60_000;
 const MAIL_RETRY_INTERVAL_MS = 30_000;
 const BULK_INVITATION_INTERVAL_MS = 10_000;
 const KEY_RELOAD_INTERVAL_MS = 60_000;
+/** How often the leader moves new audit events into audit_index (queries read the unindexed tail meanwhile). */
+const AUDIT_INDEX_INTERVAL_MS = 1_000;
 const defaultWebRoot = new URL('../web/dist', import.meta.url).pathname;
 
 /** The composition root: config → store → migrate → bootstrap → services → HTTP. */
@@ -176,7 +179,19 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     // Bulk invitation jobs left unfinished by a node that stopped, or created on a node that was busy.
     const bulkResume = setInterval(bulkInvitations.kick, BULK_INVITATION_INTERVAL_MS);
     bulkInvitations.kick();
-    for (const timer of [sweep, keyReload, mailRetry, bulkResume]) {
+    // Audit filter columns are indexed behind the appends (docs/adr/0006-narrow-audit-rows-async-index.md); one
+    // round at a time per node, one node at a time.
+    let indexing = false;
+    const auditIndex = setInterval(() => {
+      if (indexing) return;
+      indexing = true;
+      void runIfLeader(database.db, 'audit-index', () => indexAllAuditEvents(database.db))
+        .catch((error: unknown) => logger.warn({ err: error }, 'audit indexing failed'))
+        .finally(() => {
+          indexing = false;
+        });
+    }, AUDIT_INDEX_INTERVAL_MS);
+    for (const timer of [sweep, keyReload, mailRetry, bulkResume, auditIndex]) {
       timer.unref();
       timers.push(timer);
     }

@@ -45,11 +45,14 @@ export const directoryAuditFields: FieldMap = {
 
 const NEWEST_FIRST = [{ property: 'activityDateTime', direction: 'desc' as const }];
 
-/** A page of directoryAudit events, newest first unless $orderby says otherwise. */
+/**
+ * A page of directoryAudit events, newest first unless $orderby says otherwise. `audit_entries` is the indexed
+ * events plus the tail the indexer has not reached yet, so every committed event is found.
+ */
 export async function listDirectoryAudits(db: Db, odata: ODataQuery) {
   const page = await listPage(
     db,
-    db.selectFrom('audit_events').select(['data']),
+    db.selectFrom('audit_entries').select(['data']),
     { ...odata, orderBy: odata.orderBy ?? NEWEST_FIRST },
     directoryAuditFields,
     'directoryAudits',
@@ -58,7 +61,7 @@ export async function listDirectoryAudits(db: Db, odata: ODataQuery) {
 }
 
 export async function getDirectoryAudit(db: Db, id: string): Promise<DirectoryAudit> {
-  const row = isUuid(id) ? await db.selectFrom('audit_events').select('data').where('id', '=', id).executeTakeFirst() : undefined;
+  const row = isUuid(id) ? await db.selectFrom('audit_entries').select('data').where('id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw notFound(`Resource '${id}' does not exist.`);
   return JSON.parse(row.data) as DirectoryAudit;
 }

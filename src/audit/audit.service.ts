@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '#src/core/clock.ts';
 import { newId } from '#src/core/crypto.ts';
 import type { Db } from '#src/store/index.ts';
+import { indexColumnsOf, lineDigest } from './audit.derive.ts';
 import { auditEvents, type AuditEventName } from './audit.registry.ts';
 import type { Actor, AuditTarget, DirectoryAudit } from './audit.types.ts';
 
@@ -21,24 +22,34 @@ const INSERT_CHUNK = 500;
 /** Independent chains (docs/adr/0003-parallel-audit-chains.md); a connection appends to chain pid % CHAINS + 1. */
 export const AUDIT_CHAINS = 16;
 
-/** A row of audit_events as written. */
-export type AuditRow = ChainedColumns & { data: string; prev_hash: string; hash: string };
+/**
+ * A row of audit_events as written now (format 2, docs/adr/0006-narrow-audit-rows-async-index.md): the exact JSON
+ * and its place in the chain. The filter columns are derived from the JSON later, by the indexer.
+ */
+export interface AuditRow {
+  chain: number;
+  seq: number;
+  /** `lineDigest` of the event's filter columns (audit.derive.ts). */
+  line_digest: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
 
 /**
- * Write rows in chunks, each as one JSON parameter unpacked by PostgreSQL (~30% faster than 14 bound parameters
- * per row). No locking or hashing: appendAudit does that; benchmarks use this alone as their baseline.
+ * Write rows in chunks, each as one JSON parameter unpacked by PostgreSQL (faster than bound parameters or typed
+ * arrays, whose text encoding the driver does in JavaScript). No locking or hashing: appendAudit does that;
+ * benchmarks use this alone as their baseline.
  */
 export async function insertAuditRows(trx: Db, rows: AuditRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await sql`INSERT INTO audit_events (chain, seq, id, activity_at, code, category, activity_display_name, result, initiated_by_id, target_ids, correlation_id, data, prev_hash, hash)
-      SELECT chain, seq, id, activity_at, code, category, activity_display_name, result, initiated_by_id, target_ids, correlation_id, data, prev_hash, hash
-      FROM jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + INSERT_CHUNK))}::jsonb) AS r(
-        chain smallint, seq bigint, id uuid, activity_at timestamptz, code text, category text, activity_display_name text, result text,
-        initiated_by_id uuid, target_ids uuid[], correlation_id uuid, data text, prev_hash text, hash text)`.execute(trx);
+    await sql`INSERT INTO audit_events (chain, seq, format, line_digest, data, prev_hash, hash)
+      SELECT chain, seq, 2, line_digest, data, prev_hash, hash
+      FROM jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + INSERT_CHUNK))}::jsonb) AS r(chain smallint, seq bigint, line_digest text, data text, prev_hash text, hash text)`.execute(trx);
   }
 }
 
-/** The stored columns of an event that the hash covers besides its JSON: every column a query filters on. */
+/** The stored columns of a format 1 event that its hash covers besides its JSON. */
 export interface ChainedColumns {
   chain: number;
   seq: number;
@@ -53,16 +64,26 @@ export interface ChainedColumns {
   correlation_id: string | null;
 }
 
-/** The canonical line of an event's columns; audit.verify.ts builds the same line in SQL. */
+/** The canonical line of a format 1 event's columns; audit.verify.ts builds the same line in SQL. */
 export const chainedLine = (c: ChainedColumns): string =>
   [`${c.chain}:${c.seq}`, c.id, c.activity_at.getTime(), c.code, c.category, c.activity_display_name, c.result, c.initiated_by_id ?? '', c.target_ids.join(','), c.correlation_id ?? ''].join('|');
 
 /**
- * The hash that links an event to its predecessor in its chain: over the predecessor's hash, the event's columns
- * (so no filterable column can be edited unnoticed) and its exact JSON. Verification recomputes exactly this.
+ * Format 1 (events written before the narrow rows): the hash covers the predecessor's hash, the stored filter
+ * columns and the exact JSON. Kept so that those events stay verifiable.
  */
-export function chainHash(prevHash: string, columns: ChainedColumns, data: string): string {
+export function chainHashV1(prevHash: string, columns: ChainedColumns, data: string): string {
   return createHash('sha256').update(prevHash).update('\n').update(chainedLine(columns)).update('\n').update(data).digest('hex');
+}
+
+/**
+ * Format 2: the hash that links an event to its predecessor covers the predecessor's hash, the event's place
+ * (chain and seq), the digest of its filter columns (so no index entry can be edited unnoticed, though the
+ * columns live in audit_index) and its exact JSON. Verification recomputes exactly this.
+ */
+export function chainHash(prevHash: string, chain: number, seq: number, lineDigest: string, data: string): string {
+  // One-shot crypto.hash: half the cost of a createHash object for inputs this small (it is the append's hot path).
+  return oneShotHash('sha256', `${prevHash}\n${chain}:${seq}\n${lineDigest}\n${data}`);
 }
 
 export function toDirectoryAudit(input: AuditInput, id: string, at: Date): DirectoryAudit {
@@ -105,13 +126,12 @@ export function toDirectoryAudit(input: AuditInput, id: string, at: Date): Direc
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Append events to a hash chain inside the caller's transaction (the same one as the change they record). The
- * chain's head row is locked until commit, which gives that chain one order across nodes; each database
- * connection uses its own chain (backend pid modulo 16), so concurrent transactions do not queue behind each
- * other's commit. Call this last in a transaction; many events go in multi-row inserts (group commit).
+ * chain's head row is locked until commit, which gives that chain one order across nodes and makes every chain's
+ * committed events a contiguous prefix (what the indexer relies on); each database connection uses its own chain
+ * (backend pid modulo 16), so concurrent transactions do not queue behind each other's commit. Call this last in
+ * a transaction; many events go in multi-row inserts (group commit).
  */
 export async function appendAudit(trx: Db, clock: Clock, inputs: AuditInput | AuditInput[]): Promise<void> {
   const list = Array.isArray(inputs) ? inputs : [inputs];
@@ -123,28 +143,14 @@ export async function appendAudit(trx: Db, clock: Clock, inputs: AuditInput | Au
   const chain = current.chain;
   let { seq, hash } = current;
   const at = clock.now();
-  const rows = list.map((input) => {
-    const id = newId();
-    const audit = toDirectoryAudit(input, id, at);
+  const rows = list.map((input): AuditRow => {
+    const audit = toDirectoryAudit(input, newId(), at);
     const data = JSON.stringify(audit);
+    const digest = lineDigest(indexColumnsOf(audit));
     seq += 1;
     const prevHash = hash;
-    const actor = input.actor;
-    const columns: ChainedColumns = {
-      chain,
-      seq,
-      id,
-      activity_at: at,
-      code: auditEvents[input.event].code,
-      category: audit.category,
-      activity_display_name: audit.activityDisplayName,
-      result: audit.result,
-      initiated_by_id: actor.kind === 'user' ? actor.id.toLowerCase() : actor.kind === 'app' ? actor.servicePrincipalId.toLowerCase() : null,
-      target_ids: audit.targetResources.map((t) => t.id.toLowerCase()).filter((t) => UUID.test(t)),
-      correlation_id: input.correlationId && UUID.test(input.correlationId) ? input.correlationId.toLowerCase() : null,
-    };
-    hash = chainHash(prevHash, columns, data);
-    return { ...columns, data, prev_hash: prevHash, hash };
+    hash = chainHash(prevHash, chain, seq, digest, data);
+    return { chain, seq, line_digest: digest, data, prev_hash: prevHash, hash };
   });
   await insertAuditRows(trx, rows);
   await sql`UPDATE audit_head SET seq = ${seq}, hash = ${hash} WHERE id = ${chain}`.execute(trx);

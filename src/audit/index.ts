@@ -1,5 +1,5 @@
 /** Append events to the hash-chained audit log inside the caller's transaction. */
-export { appendAudit, insertAuditRows, chainHash, toDirectoryAudit, GENESIS_HASH, AUDIT_CHAINS, type AuditInput, type AuditRow } from './audit.service.ts';
+export { appendAudit, insertAuditRows, chainHash, chainHashV1, toDirectoryAudit, GENESIS_HASH, AUDIT_CHAINS, type AuditInput, type AuditRow } from './audit.service.ts';
 /** Recompute the chain and report the first broken link. */
 export { verifyAuditChain, verifyAuditChainInProcess, formatCheckpoint, parseCheckpoint, type VerifyResult, type VerifyOptions, type ChainHead } from './audit.verify.ts';
 /** The typed registry of audit event codes. */
@@ -20,3 +20,5 @@ export type {
   SignInLocation, SignInRiskLevel, SignInRiskReason, SignInRiskState, SignInStatus, SignInUserType, SignInConditionalAccessStatus,
   AuthenticationRequirement,
 } from './sign-in-log.types.ts';
+/** Background indexing of the audit log's filter columns (run on one node, e.g. under runIfLeader). */
+export { indexAuditEvents, indexAllAuditEvents } from './audit.indexer.ts';

@@ -9,7 +9,7 @@ import { CliError, print, stdout } from './output.ts';
 /** Open the configured database for a maintenance command (attaching to a running bundled server if any). */
 async function withDatabase<T>(work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, attach: true });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 4, attach: true });
   try {
     return await work(database);
   } finally {

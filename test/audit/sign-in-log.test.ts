@@ -275,14 +275,14 @@ describeEachBackend('sign-in log retention', (ctx) => {
     const times = ['2026-05-30T23:59:59Z', '2026-05-31T00:00:00Z', '2026-06-29T10:00:00Z', '2026-05-01T00:00:00Z'];
     for (const t of times) await appendSignInLog(ctx.db, manualClock(new Date(t)), entry());
     const events = async () =>
-      Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = 'GH2301I'`.execute(ctx.db)).rows[0]?.n);
+      Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_entries WHERE code = 'GH2301I'`.execute(ctx.db)).rows[0]?.n);
 
     // Keep 30 days: the cutoff is midnight UTC 30 days before today, 2026-05-31T00:00Z.
     assert.equal(await sweepSignInLog({ db: ctx.db, clock }, 30), 2);
     const left = (await listSignIns(ctx.db, odata({ $orderby: 'createdDateTime asc' }))).value.map((s) => s.createdDateTime);
     assert.deepEqual(left, ['2026-05-31T00:00:00.000Z', '2026-06-29T10:00:00.000Z']);
     assert.equal(await events(), 1);
-    const audit = (await sql<{ data: string }>`SELECT data FROM audit_events WHERE code = 'GH2301I'`.execute(ctx.db)).rows[0]?.data ?? '';
+    const audit = (await sql<{ data: string }>`SELECT data FROM audit_entries WHERE code = 'GH2301I'`.execute(ctx.db)).rows[0]?.data ?? '';
     assert.match(audit, /"key":"deleted","value":"2"/);
     assert.match(audit, /"key":"olderThan","value":"2026-05-31T00:00:00.000Z"/);
 

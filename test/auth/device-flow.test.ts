@@ -223,7 +223,7 @@ describeEachBackend(
     });
 
     it('audits device and browser approvals with the approving user', async () => {
-      const rows = await ctx.db.selectFrom('audit_events').select(['code', 'initiated_by_id']).where('code', 'in', ['GH1506I', 'GH1507I']).execute();
+      const rows = await ctx.db.selectFrom('audit_entries').select(['code', 'initiated_by_id']).where('code', 'in', ['GH1506I', 'GH1507I']).execute();
       assert.ok(rows.some((r) => r.code === 'GH1506I' && r.initiated_by_id === user.id));
       assert.ok(rows.some((r) => r.code === 'GH1507I' && r.initiated_by_id === user.id));
     });

@@ -17,7 +17,7 @@ describeEachBackend('signing keys', (ctx) => {
     await ensureSigningKeys({ db: ctx.db, clock, masterKey });
     const keys = await listSigningKeys(ctx.db);
     assert.deepEqual(keys.map((k) => k.alg).sort(), ['ES256', 'EdDSA']);
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = 'GH1002I'`.execute(ctx.db);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_entries WHERE code = 'GH1002I'`.execute(ctx.db);
     assert.equal(rows[0]?.n, 2);
   });
 

@@ -227,7 +227,7 @@ describe('authentication methods API over HTTP', () => {
       const raw = await call('PATCH', `/v1.0/users/${userId}/authentication/requirements`, { token: tokens.writer, raw: '{"perUserMfaState":' });
       assert.equal(raw.status, 400);
       assert.equal((await call('PATCH', `/v1.0/users/${userId}/authentication/requirements`, { token: tokens.writer, body: { perUserMfaState: 'enforced' } })).status, 204, 'setting the same value again');
-      const audit = await gh.gatehouse.database.db.selectFrom('audit_events').select('data').where('code', '=', 'GH2105I').where(sql<boolean>`${userId}::uuid = ANY(target_ids)`).execute();
+      const audit = await gh.gatehouse.database.db.selectFrom('audit_entries').select('data').where('code', '=', 'GH2105I').where(sql<boolean>`${userId}::uuid = ANY(target_ids)`).execute();
       assert.equal(audit.length, 1, 'one change audited: refusals and repeats change nothing');
       assert.match(audit[0]?.data as string, /"displayName":"perUserMfaState","oldValue":"\\"disabled\\"","newValue":"\\"enforced\\""/);
     });
@@ -244,7 +244,7 @@ describe('authentication methods API over HTTP', () => {
       assert.equal((await call('DELETE', `/v1.0/users/${userId}/authentication/fido2Methods/${passkeyId}`, { token: tokens.writer })).status, 204);
       assert.equal((await call('GET', `/v1.0/users/${userId}/authentication/fido2Methods/${passkeyId}`, { token: tokens.reader })).status, 404);
       const audit = await gh.gatehouse.database.db
-        .selectFrom('audit_events')
+        .selectFrom('audit_entries')
         .select(['code', 'data'])
         .where('code', '=', 'GH2102I')
         .execute();

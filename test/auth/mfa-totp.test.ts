@@ -32,7 +32,7 @@ describeEachBackend(
     let n = 0;
     const newUser = async () => createTestUser(ctx.db, `mfa${++n}`, undefined, clock);
     const auditCount = async (code: string, userId: string): Promise<number> => {
-      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = ${code} AND ${userId}::uuid = ANY(target_ids)`.execute(ctx.db);
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_entries WHERE code = ${code} AND ${userId}::uuid = ANY(target_ids)`.execute(ctx.db);
       return rows[0]?.n ?? 0;
     };
     /** A user with one authenticator app; returns its secret. */
@@ -123,7 +123,7 @@ describeEachBackend(
         assert.equal(await verifyTotp(deps, user.id, code), false, 'the same code again');
         clock.advance(20_000);
         assert.equal(await verifyTotp(deps, user.id, code), false, 'still refused later in the window');
-        const { rows } = await sql<{ data: string }>`SELECT data FROM audit_events WHERE code = 'GH2106W' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
+        const { rows } = await sql<{ data: string }>`SELECT data FROM audit_entries WHERE code = 'GH2106W' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
         assert.equal(rows.length, 2);
         assert.match(rows[0]?.data ?? '', /already used/);
         assert.ok(!rows.some((r) => r.data.includes(code)), 'the code is never in the audit log');
@@ -152,7 +152,7 @@ describeEachBackend(
         await assert.rejects(verifyRecoveryCode(deps, user.id, 'aaaa-bbbb-cccc'), expectLocked);
         assert.equal(await auditCount('GH1504W', user.id), 1, 'refusals while locked are not counted again');
         assert.equal(await auditCount('GH2106W', user.id), 5);
-        const { rows } = await sql<{ data: string }>`SELECT data FROM audit_events WHERE code = 'GH1504W' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
+        const { rows } = await sql<{ data: string }>`SELECT data FROM audit_entries WHERE code = 'GH1504W' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
         assert.match(rows[0]?.data ?? '', /"scope","value":"mfa"/);
         clock.advance(15 * MINUTE + 1000);
         assert.equal(await verifyTotp(deps, user.id, codeAt(secret, clock.now())), true, 'unlocked after 15 minutes');
@@ -190,7 +190,7 @@ describeEachBackend(
         assert.equal(new Set(codes).size, 10);
         for (const code of codes) assert.match(code, /^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$/);
         const { rows } = await sql<{ text: string }>`SELECT string_agg(row_to_json(c)::text, ' ') AS text FROM mfa_recovery_codes c WHERE user_id = ${user.id}`.execute(ctx.db);
-        const { rows: audit } = await sql<{ text: string }>`SELECT string_agg(data, ' ') AS text FROM audit_events WHERE ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
+        const { rows: audit } = await sql<{ text: string }>`SELECT string_agg(data, ' ') AS text FROM audit_entries WHERE ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
         for (const code of codes) {
           for (const form of [code, code.replace(/-/g, '')]) {
             assert.ok(!rows[0]?.text.includes(form), 'not stored in clear');

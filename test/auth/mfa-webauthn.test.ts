@@ -29,7 +29,7 @@ describeEachBackend(
     let n = 0;
     const newUser = async () => createTestUser(ctx.db, `pk${++n}`, undefined, clock);
     const failures = async (userId: string): Promise<string[]> => {
-      const { rows } = await sql<{ data: string }>`SELECT data FROM audit_events WHERE code IN ('GH2106W', 'GH2107W') AND ${userId}::uuid = ANY(target_ids) ORDER BY activity_at, seq`.execute(ctx.db);
+      const { rows } = await sql<{ data: string }>`SELECT data FROM audit_entries WHERE code IN ('GH2106W', 'GH2107W') AND ${userId}::uuid = ANY(target_ids) ORDER BY activity_at, seq`.execute(ctx.db);
       return rows.map((r) => (JSON.parse(r.data) as { resultReason: string }).resultReason);
     };
     /** A user with one registered passkey. */
@@ -67,7 +67,7 @@ describeEachBackend(
         assert.equal((await mfaMethodSummary(ctx.db, user.id)).webauthn, true);
         const listed = (await listAuthenticationMethods(ctx.db, user.id)).find((m) => m.id === method.id);
         assert.equal(listed?.['@odata.type'], '#microsoft.graph.fido2AuthenticationMethod');
-        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = 'GH2101I' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
+        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_entries WHERE code = 'GH2101I' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
         assert.equal(rows[0]?.n, 1);
         const again = await webauthnRegistrationOptions(deps, user.id);
         assert.deepEqual(again.excludeCredentials?.map((c) => c.id), [response.id], 'the same authenticator is not registered twice');
@@ -181,7 +181,7 @@ describeEachBackend(
         assert.equal(await verifyWebAuthnAuthentication(deps, userId, assertCredential(credential, { challenge: 'none' }, RIGHT)), false);
         for (let i = 0; i < 4; i++) assert.equal(await signIn(userId, credential, { origin: 'https://phish.example' }), false);
         await assert.rejects(signIn(userId, credential), { code: 'SIGN_IN_LOCKED' });
-        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = 'GH1504W' AND ${userId}::uuid = ANY(target_ids)`.execute(ctx.db);
+        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_entries WHERE code = 'GH1504W' AND ${userId}::uuid = ANY(target_ids)`.execute(ctx.db);
         assert.equal(rows[0]?.n, 1);
       });
 

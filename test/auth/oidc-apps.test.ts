@@ -90,7 +90,7 @@ describe('registered applications as OpenID Connect relying parties', () => {
   };
   const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
   const auditDetails = async (code: string) => {
-    const rows = await gh.gatehouse.database.db.selectFrom('audit_events').select('data').where('code', '=', code).orderBy('seq').execute();
+    const rows = await gh.gatehouse.database.db.selectFrom('audit_entries').select('data').where('code', '=', code).orderBy('seq').execute();
     return rows.map((row) => JSON.parse(row.data as string) as { details?: Record<string, unknown>; additionalDetails?: { key: string; value: string }[] });
   };
 

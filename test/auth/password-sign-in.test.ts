@@ -29,8 +29,8 @@ describeEachBackend(
     const newUser = async (password: string | null = PASSWORD) => createTestUser(ctx.db, `user${++n}`, password ?? undefined, clock);
     const auditCount = async (code: string, targetId?: string): Promise<number> => {
       const { rows } = targetId
-        ? await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = ${code} AND ${targetId}::uuid = ANY(target_ids)`.execute(ctx.db)
-        : await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = ${code}`.execute(ctx.db);
+        ? await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_entries WHERE code = ${code} AND ${targetId}::uuid = ANY(target_ids)`.execute(ctx.db)
+        : await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_entries WHERE code = ${code}`.execute(ctx.db);
       return rows[0]?.n ?? 0;
     };
 
@@ -119,7 +119,7 @@ describeEachBackend(
         const fresh = await newUser();
         await assert.rejects(signInWithPassword(deps, { userName: fresh.userPrincipalName, password: PASSWORD, ipAddress: '203.0.113.66' }), { code: 'SIGN_IN_LOCKED' });
         assert.equal((await signInWithPassword(deps, { userName: fresh.userPrincipalName, password: PASSWORD, ipAddress: '203.0.113.67' })).user.id, fresh.id);
-        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = 'GH1504W' AND data LIKE '%203.0.113.66%'`.execute(ctx.db);
+        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_entries WHERE code = 'GH1504W' AND data LIKE '%203.0.113.66%'`.execute(ctx.db);
         assert.equal(rows[0]?.n, 1);
       });
 

@@ -40,7 +40,7 @@ describeEachBackend(
       const rows = await ctx.db.selectFrom('one_time_tokens').selectAll().where('user_id', '=', user.id).execute();
       assert.equal(rows.length, 1);
       assert.equal(rows[0]?.token_hash, sha256Hex(link.token));
-      const { rows: audits } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = 'GH1505I' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
+      const { rows: audits } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_entries WHERE code = 'GH1505I' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
       assert.equal(audits[0]?.n, 1);
     });
 
@@ -51,7 +51,7 @@ describeEachBackend(
       const signedIn = await signInWithPassword({ ...deps, masterKey: TEST_MASTER_KEY }, { userName: user.userPrincipalName, password: NEW_PASSWORD });
       assert.equal(signedIn.user.id, user.id);
       await assert.rejects(consumeSetPasswordToken(deps, link.token, 'another passphrase 99'), invalidLink);
-      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_events WHERE code = 'GH1104I' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
+      const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_entries WHERE code = 'GH1104I' AND ${user.id}::uuid = ANY(target_ids)`.execute(ctx.db);
       assert.equal(rows[0]?.n, 1);
     });
 

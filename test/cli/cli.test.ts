@@ -221,8 +221,8 @@ describe('gatehouse CLI', () => {
     it('exits 1 and names the event whose stored data was edited', async () => {
       assert.ok(groupId, 'the CLI Group was created by an earlier test');
       const { rows } = await gh.database.pool.query<{ seq: number; id: string }>(
-        `UPDATE audit_events SET data = replace(data, 'CLI Group', 'XXX Group')
-          WHERE activity_display_name = 'Add group' AND $1::uuid = ANY (target_ids) RETURNING seq, id`,
+        `UPDATE audit_events e SET data = replace(e.data, 'CLI Group', 'XXX Group') FROM audit_entries a
+          WHERE a.activity_display_name = 'Add group' AND $1::uuid = ANY (a.target_ids) AND e.chain = a.chain AND e.seq = a.seq RETURNING e.seq, a.id`,
         [groupId],
       );
       assert.equal(rows.length, 1, 'exactly one event was tampered with');

@@ -35,7 +35,7 @@ describeEachBackend(
     });
 
     const auditCount = async (activity: string): Promise<number> =>
-      (await sql<{ n: number }>`SELECT count(*) AS n FROM audit_events WHERE activity_display_name = ${activity}`.execute(ctx.db)).rows[0]?.n ?? 0;
+      (await sql<{ n: number }>`SELECT count(*) AS n FROM audit_entries WHERE activity_display_name = ${activity}`.execute(ctx.db)).rows[0]?.n ?? 0;
 
     it('bootstraps once, even when nodes race', async () => {
       const results = await Promise.all([1, 2, 3].map(() => bootstrapDirectory(deps, { tenantDisplayName: 'X', initialDomain: 'x.test', adminUserName: 'admin' })));
@@ -61,7 +61,7 @@ describeEachBackend(
     it('records modified properties on update', async () => {
       const user = await createUser(deps, system, { displayName: 'Grace', userPrincipalName: 'grace@contoso.test' });
       await updateUser(deps, system, user.id, { jobTitle: 'Admiral', department: null });
-      const { rows } = await sql<{ data: string }>`SELECT data FROM audit_events WHERE activity_display_name = 'Update user' ORDER BY seq DESC LIMIT 1`.execute(ctx.db);
+      const { rows } = await sql<{ data: string }>`SELECT data FROM audit_entries WHERE activity_display_name = 'Update user' ORDER BY activity_at DESC, chain DESC, seq DESC LIMIT 1`.execute(ctx.db);
       const audit = JSON.parse(rows[0]?.data ?? '{}');
       assert.deepEqual(audit.targetResources[0].modifiedProperties, [{ displayName: 'jobTitle', oldValue: null, newValue: '"Admiral"' }]);
     });

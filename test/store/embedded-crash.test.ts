@@ -42,6 +42,11 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** Wait (bounded) until a killed process is gone. */
+async function untilDead(pid: number): Promise<void> {
+  for (let i = 0; i < 200 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
 async function countRows(dataDir: string): Promise<number> {
   const server = await startEmbeddedPostgres({ dataDir });
   try {
@@ -87,6 +92,8 @@ describe('bundled PostgreSQL across crashes', () => {
     const dir = await newDir();
     const first = await runChild(dir, 200);
     process.kill(first.child, 'SIGKILL');
+    // SIGKILL is delivered asynchronously: the next start must see the owner gone, as it would after a real crash.
+    await untilDead(first.child);
     assert.ok(alive(first.postgres), 'the orphaned PostgreSQL is still running');
     assert.equal(await countRows(dir), 200);
     assert.ok(!alive(first.postgres), 'the orphan was stopped before a new server started');
@@ -104,6 +111,7 @@ describe('bundled PostgreSQL across crashes', () => {
     const second = await runChild(dir, 50);
     assert.equal(second.committed, 200);
     process.kill(second.child, 'SIGKILL');
+    await untilDead(second.child);
     assert.equal(await countRows(dir), 200);
   });
 
@@ -115,6 +123,7 @@ describe('bundled PostgreSQL across crashes', () => {
     } finally {
       process.kill(first.child, 'SIGKILL');
     }
+    await untilDead(first.child);
     assert.equal(await countRows(dir), 1);
   });
 });

@@ -12,6 +12,7 @@ import * as conditionalAccess from './20261122T1600_conditional_access.ts';
 import * as signInLog from './20261122T1700_sign_in_log.ts';
 import * as signInPipeline from './20261122T1800_sign_in_pipeline.ts';
 import * as oidcApps from './20261122T1900_oidc_apps.ts';
+import * as auditNarrowRows from './20261122T2000_audit_narrow_rows.ts';
 
 /** Every migration, in order. Append only; a landed migration is never edited. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '20261122T1700_sign_in_log': signInLog,
   '20261122T1800_sign_in_pipeline': signInPipeline,
   '20261122T1900_oidc_apps': oidcApps,
+  '20261122T2000_audit_narrow_rows': auditNarrowRows,
 };
