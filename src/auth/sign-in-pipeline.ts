@@ -419,6 +419,34 @@ export async function partnerTrustOf(db: Db, claims: FederatedClaims | null): Pr
   return { tenantId: claims.partner, mfa: settings.inboundTrust?.isMfaAccepted === true && mfaClaimed, compliantDevice: false, amr: claims.amr.slice(0, 20) };
 }
 
+/**
+ * The state of a decision for a user who already authenticated (a portal session, a refresh token's grant): the
+ * first factor and amr as recorded, and a partner's MFA — folded into the amr as `mfa` without a second factor of
+ * ours when the session began — taken as the partner's.
+ */
+function authenticatedState(
+  kind: PendingSignInState['kind'],
+  amrSoFar: readonly string[],
+  application: SignInApplication,
+  request: { ipAddress: string | null; userAgent: string | null; returnTo: string | null },
+): PendingSignInState {
+  const amr = amrSoFar.filter((value) => value !== 'mfa');
+  const partnerMfa = amrSoFar.includes('mfa') && !amr.some((value) => SECOND_FACTORS.has(value));
+  return {
+    kind,
+    applicationId: application.id,
+    applicationDisplayName: application.displayName,
+    clientAppType: application.clientAppType,
+    method: amr.includes('fed') ? 'federated' : amr.includes('email') ? 'emailOtp' : 'password',
+    amr,
+    partner: partnerMfa ? { tenantId: null, mfa: true, compliantDevice: false } : null,
+    ipAddress: request.ipAddress,
+    userAgent: request.userAgent ? request.userAgent.slice(0, 512) : null,
+    correlationId: newId(),
+    returnTo: request.returnTo,
+  };
+}
+
 /** The state a fresh sign-in starts with. */
 export function newSignInState(request: SignInRequest): PendingSignInState {
   const application = request.application ?? PORTAL_APPLICATION;
@@ -603,22 +631,7 @@ export async function accessApplication(
   options: { record?: boolean } = {},
 ): Promise<ApplicationAccess> {
   const now = deps.clock.now();
-  const firstFactor = (session.amr.includes('fed') ? 'federated' : session.amr.includes('email') ? 'emailOtp' : 'password') satisfies FirstFactor;
-  const state: PendingSignInState = {
-    kind: 'stepUp',
-    sessionIdHash: hashOf(session.cookieValue),
-    applicationId: application.id,
-    applicationDisplayName: application.displayName,
-    clientAppType: application.clientAppType,
-    method: firstFactor,
-    amr: session.amr.filter((value) => value !== 'mfa'),
-    // A partner's MFA was folded into the session's amr when it signed in.
-    partner: session.amr.includes('mfa') && !session.amr.some((value) => SECOND_FACTORS.has(value)) ? { tenantId: null, mfa: true, compliantDevice: false } : null,
-    ipAddress: request.ipAddress,
-    userAgent: request.userAgent ? request.userAgent.slice(0, 512) : null,
-    correlationId: newId(),
-    returnTo: request.returnTo,
-  };
+  const state: PendingSignInState = { ...authenticatedState('stepUp', session.amr, application, request), sessionIdHash: hashOf(session.cookieValue) };
   const ageMinutes = Math.max(0, Math.floor((now.getTime() - session.authenticatedAt.getTime()) / 60_000));
   const evaluation = await evaluate(deps.db, deps, state, session.userId, ageMinutes);
   if (evaluation.blocked) {
@@ -673,22 +686,7 @@ export type TokenRefreshOutcome =
  */
 export async function evaluateTokenRefresh(deps: SignInPipelineDeps, request: TokenRefreshRequest): Promise<TokenRefreshOutcome> {
   const now = deps.clock.now();
-  const amr = request.amr.filter((value) => value !== 'mfa');
-  // A partner's MFA was folded into the amr as `mfa` without a second factor of ours (as for a portal session).
-  const partner: PendingSignInState['partner'] = request.amr.includes('mfa') && !amr.some((value) => SECOND_FACTORS.has(value)) ? { tenantId: null, mfa: true, compliantDevice: false } : null;
-  const state: PendingSignInState = {
-    kind: 'signIn',
-    applicationId: request.application.id,
-    applicationDisplayName: request.application.displayName,
-    clientAppType: request.application.clientAppType,
-    method: amr.includes('fed') ? 'federated' : amr.includes('email') ? 'emailOtp' : 'password',
-    amr,
-    partner,
-    ipAddress: request.ipAddress,
-    userAgent: request.userAgent ? request.userAgent.slice(0, 512) : null,
-    correlationId: newId(),
-    returnTo: null,
-  };
+  const state = authenticatedState('signIn', request.amr, request.application, { ipAddress: request.ipAddress, userAgent: request.userAgent, returnTo: null });
   // Without an auth_time the sign-in's age is unknown: too old for any sign-in frequency.
   const ageMinutes = request.authTime ? Math.max(0, Math.floor((now.getTime() - request.authTime.getTime()) / 60_000)) : Number.MAX_SAFE_INTEGER;
   let evaluation: Evaluation;
@@ -699,7 +697,7 @@ export async function evaluateTokenRefresh(deps: SignInPipelineDeps, request: To
     return { status: 'refused', errorCode: SIGN_IN_ERROR_CODES.accountDisabled.code, message: 'This account cannot sign in.', signInId: null };
   }
   const { user } = evaluation;
-  const entry = { ...evaluation.entryBase, isInteractive: false, authenticationRequirement: requirementOf(amr, partner), authenticationDetails: authDetails(amr, request.authTime ?? now) };
+  const entry = { ...evaluation.entryBase, isInteractive: false, authenticationRequirement: requirementOf(state.amr, state.partner), authenticationDetails: authDetails(state.amr, request.authTime ?? now) };
   if (evaluation.blocked) {
     const { errorCode, message } = evaluation.blocked;
     const policies = evaluation.decision.appliedPolicies.filter((p) => p.result === 'failure').map((p) => p.displayName);
@@ -760,22 +758,7 @@ export async function requireSecondFactor(
   request: { ipAddress: string | null; userAgent: string | null; returnTo: string | null },
 ): Promise<{ status: 'allowed' } | { status: 'mfaRequired'; cookieValue: string; view: PendingView }> {
   if (session.amr.includes('mfa')) return { status: 'allowed' };
-  const firstFactor = (session.amr.includes('fed') ? 'federated' : session.amr.includes('email') ? 'emailOtp' : 'password') satisfies FirstFactor;
-  const state: PendingSignInState = {
-    kind: 'stepUp',
-    sessionIdHash: hashOf(session.cookieValue),
-    applicationId: PORTAL_APPLICATION.id,
-    applicationDisplayName: PORTAL_APPLICATION.displayName,
-    clientAppType: 'browser',
-    method: firstFactor,
-    amr: session.amr,
-    partner: null,
-    ipAddress: request.ipAddress,
-    userAgent: request.userAgent ? request.userAgent.slice(0, 512) : null,
-    correlationId: newId(),
-    returnTo: request.returnTo,
-    forceMfa: true,
-  };
+  const state: PendingSignInState = { ...authenticatedState('stepUp', session.amr, PORTAL_APPLICATION, request), sessionIdHash: hashOf(session.cookieValue), forceMfa: true };
   const step = await inTransaction(deps.db, (trx) => run(trx, deps, session.userId, state));
   const outcome = await settleSignIn(deps, step);
   return outcome.status === 'mfaRequired' ? { status: 'mfaRequired', cookieValue: outcome.cookieValue, view: outcome.view } : { status: 'allowed' };

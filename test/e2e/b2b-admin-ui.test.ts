@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ConsoleMessage, Page } from 'playwright-core';
-import { launchChromium, ROOT, type TestChromium } from '../helpers/chromium.ts';
+import { launchChromium, ROOT, type TestChromium, signInAsBootstrapAdmin } from '../helpers/chromium.ts';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 
 /**
@@ -30,14 +30,7 @@ describe('B2B administration in Chromium', () => {
     page = browser.page;
     gh = await startTestGatehouse();
     token = await gh.appToken(['User.Invite.All', 'Directory.Read.All', 'Policy.Read.All', 'IdentityProvider.ReadWrite.All', 'EntitlementManagement.Read.All']);
-    const setupToken = new URLSearchParams(new URL(gh.gatehouse.setupLink as string).hash.slice(1)).get('token');
-    const set = await fetch(`${gh.url}/portal/api/set-password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: setupToken, password: ADMIN_PASSWORD }) });
-    assert.equal(set.status, 204);
-    await page.goto(`${gh.url}/signin`);
-    await page.getByLabel('User name', { exact: true }).fill('admin@gatehouse.local');
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${gh.url}/users`);
+    await signInAsBootstrapAdmin(page, gh, ADMIN_PASSWORD);
   });
   after(async () => {
     await browser?.close();

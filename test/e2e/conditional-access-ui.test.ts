@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ConsoleMessage, Page } from 'playwright-core';
-import { launchChromium, type TestChromium } from '../helpers/chromium.ts';
+import { launchChromium, type TestChromium, signInAsBootstrapAdmin } from '../helpers/chromium.ts';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 
 /**
@@ -27,14 +27,7 @@ describe('Conditional Access in Chromium', () => {
     token = await gh.appToken(['User.Invite.All', 'Policy.Read.All']);
     const invited = await api('/v1.0/invitations', { method: 'POST', body: JSON.stringify({ invitedUserEmailAddress: 'vera@vendor.test', invitedUserDisplayName: 'Vera Vendor', inviteRedirectUrl: `${gh.url}/`, sendInvitationMessage: false }) });
     assert.ok((invited.invitedUser as { id?: string }).id, JSON.stringify(invited));
-    const setupToken = new URLSearchParams(new URL(gh.gatehouse.setupLink as string).hash.slice(1)).get('token');
-    const set = await fetch(`${gh.url}/portal/api/set-password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: setupToken, password: ADMIN_PASSWORD }) });
-    assert.equal(set.status, 204);
-    await page.goto(`${gh.url}/signin`);
-    await page.getByLabel('User name', { exact: true }).fill('admin@gatehouse.local');
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${gh.url}/users`);
+    await signInAsBootstrapAdmin(page, gh, ADMIN_PASSWORD);
   });
   after(async () => {
     await browser?.close();

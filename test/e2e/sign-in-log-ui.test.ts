@@ -6,7 +6,7 @@ import type { ConsoleMessage, Page } from 'playwright-core';
 import { appendSignInLog, type SignInLogEntry } from '#src/audit/index.ts';
 import { manualClock } from '#src/core/clock.ts';
 import { newId } from '#src/core/crypto.ts';
-import { launchChromium, ROOT, type TestChromium } from '../helpers/chromium.ts';
+import { launchChromium, ROOT, type TestChromium, signInAsBootstrapAdmin } from '../helpers/chromium.ts';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 
 /**
@@ -63,14 +63,7 @@ describe('sign-in log page in Chromium', () => {
       authenticationDetails: [{ authenticationMethod: 'Federated', succeeded: true }],
     })).id;
 
-    const setupToken = new URLSearchParams(new URL(gh.gatehouse.setupLink as string).hash.slice(1)).get('token');
-    const set = await fetch(`${gh.url}/portal/api/set-password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: setupToken, password: ADMIN_PASSWORD }) });
-    assert.equal(set.status, 204);
-    await page.goto(`${gh.url}/signin`);
-    await page.getByLabel('User name', { exact: true }).fill('admin@gatehouse.local');
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${gh.url}/users`);
+    await signInAsBootstrapAdmin(page, gh, ADMIN_PASSWORD);
   });
   after(async () => {
     await browser?.close();

@@ -64,3 +64,18 @@ export async function launchChromium(options: { expectedConsoleError?: (message:
     },
   };
 }
+
+/**
+ * Set the bootstrap administrator's password through the one-time link the node printed, and sign in as them in
+ * the page (landing on /users), as a person would on first start.
+ */
+export async function signInAsBootstrapAdmin(page: Page, gh: { url: string; gatehouse: { setupLink: string | undefined } }, password: string): Promise<void> {
+  const setupToken = new URLSearchParams(new URL(gh.gatehouse.setupLink as string).hash.slice(1)).get('token');
+  const set = await fetch(`${gh.url}/portal/api/set-password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: setupToken, password }) });
+  if (set.status !== 204) throw new Error(`setting the administrator's password answered ${set.status}`);
+  await page.goto(`${gh.url}/signin`);
+  await page.getByLabel('User name', { exact: true }).fill('admin@gatehouse.local');
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${gh.url}/users`);
+}
