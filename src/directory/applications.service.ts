@@ -1,3 +1,4 @@
+import { forgettingClients } from './client-cache.ts';
 import { X509Certificate, createHash } from 'node:crypto';
 import { isUuid, newId, randomToken, sha256Hex } from '#src/core/crypto.ts';
 import { appendAudit, type Actor, type AuditTarget } from '#src/audit/index.ts';
@@ -124,7 +125,7 @@ export async function getApplication(db: Db, idOrAppId: string): Promise<GraphAp
 }
 
 /** Register an application (Graph POST /applications). Its service principal is created separately. */
-export async function createApplication(deps: DirectoryDeps, actor: Actor, input: CreateApplicationInput, trx?: Db): Promise<GraphApplication> {
+async function createApplicationNow(deps: DirectoryDeps, actor: Actor, input: CreateApplicationInput, trx?: Db): Promise<GraphApplication> {
   const row: ApplicationRow = {
     id: newId(),
     app_id: newId(),
@@ -146,7 +147,7 @@ export async function createApplication(deps: DirectoryDeps, actor: Actor, input
   return toGraphApplication(row, certs);
 }
 
-export async function updateApplication(
+async function updateApplicationNow(
   deps: DirectoryDeps,
   actor: Actor,
   idOrAppId: string,
@@ -170,7 +171,7 @@ export async function updateApplication(
   });
 }
 
-export async function deleteApplication(deps: DirectoryDeps, actor: Actor, idOrAppId: string): Promise<void> {
+async function deleteApplicationNow(deps: DirectoryDeps, actor: Actor, idOrAppId: string): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const row = await getApplicationRow(trx, idOrAppId);
     // Its service principal (and with it every permission granted to it) goes too, as in Entra.
@@ -184,7 +185,7 @@ export async function deleteApplication(deps: DirectoryDeps, actor: Actor, idOrA
 }
 
 /** Graph addPassword: a new client secret, returned once in secretText and stored only as a hash. */
-export async function addPassword(
+async function addPasswordNow(
   deps: DirectoryDeps,
   actor: Actor,
   idOrAppId: string,
@@ -224,7 +225,7 @@ export async function addPassword(
   return toPasswordCredential(credential as CredentialRow, secret);
 }
 
-export async function removePassword(deps: DirectoryDeps, actor: Actor, idOrAppId: string, keyId: string): Promise<void> {
+async function removePasswordNow(deps: DirectoryDeps, actor: Actor, idOrAppId: string, keyId: string): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const app = await getApplicationRow(trx, idOrAppId);
     const deleted = isId(keyId)
@@ -239,3 +240,9 @@ export async function removePassword(deps: DirectoryDeps, actor: Actor, idOrAppI
   });
 }
 
+/** The writes that change what a client may do; each forgets cached client records once it has finished. */
+export const createApplication = forgettingClients(createApplicationNow);
+export const updateApplication = forgettingClients(updateApplicationNow);
+export const deleteApplication = forgettingClients(deleteApplicationNow);
+export const addPassword = forgettingClients(addPasswordNow);
+export const removePassword = forgettingClients(removePasswordNow);

@@ -1,3 +1,4 @@
+import { forgettingClients, cachedClient } from './client-cache.ts';
 import { sql } from 'kysely';
 import { isUuid, newId } from '#src/core/crypto.ts';
 import { appendAudit, type Actor, type AuditTarget } from '#src/audit/index.ts';
@@ -41,7 +42,7 @@ export async function graphResource(db: Db): Promise<ServicePrincipalRow> {
 }
 
 /** Create the service principal of a registered application, or of the Graph-compatible API at bootstrap. */
-export async function createServicePrincipal(
+async function createServicePrincipalNow(
   deps: DirectoryDeps,
   actor: Actor,
   appId: string,
@@ -64,7 +65,7 @@ export async function createServicePrincipal(
   return toGraphServicePrincipal(row as ServicePrincipalRow);
 }
 
-export async function updateServicePrincipal(deps: DirectoryDeps, actor: Actor, id: string, patch: { accountEnabled?: boolean }): Promise<void> {
+async function updateServicePrincipalNow(deps: DirectoryDeps, actor: Actor, id: string, patch: { accountEnabled?: boolean }): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const row = await getServicePrincipalRow(trx, id);
     if (patch.accountEnabled === undefined || patch.accountEnabled === row.account_enabled) return;
@@ -77,7 +78,7 @@ export async function updateServicePrincipal(deps: DirectoryDeps, actor: Actor, 
   });
 }
 
-export async function deleteServicePrincipal(deps: DirectoryDeps, actor: Actor, id: string): Promise<void> {
+async function deleteServicePrincipalNow(deps: DirectoryDeps, actor: Actor, id: string): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const row = await getServicePrincipalRow(trx, id);
     if (row.app_id === GRAPH_APP_ID) throw directoryError('INVALID_VALUE', 'The Microsoft Graph service principal is built in and cannot be deleted');
@@ -100,7 +101,7 @@ function toAssignment(row: { id: string; principal_id: string; resource_id: stri
 }
 
 /** Grant an application permission (an app role of the Graph resource) to a service principal. */
-export async function grantAppRole(
+async function grantAppRoleNow(
   deps: DirectoryDeps,
   actor: Actor,
   input: { principalId: string; resourceId: string; appRoleId: string },
@@ -132,7 +133,7 @@ export async function grantAppRole(
   return result as GraphAppRoleAssignment;
 }
 
-export async function revokeAppRole(deps: DirectoryDeps, actor: Actor, principalId: string, assignmentId: string): Promise<void> {
+async function revokeAppRoleNow(deps: DirectoryDeps, actor: Actor, principalId: string, assignmentId: string): Promise<void> {
   await inTransaction(deps.db, async (trx) => {
     const principal = await getServicePrincipalRow(trx, principalId);
     const row = isId(assignmentId)
@@ -205,8 +206,13 @@ export interface ClientRecord {
 }
 
 /** Look up an application by appId (its OAuth client_id) with credentials and granted permissions. */
-export async function findClient(db: Db, appId: string): Promise<ClientRecord | undefined> {
-  if (!isId(appId)) return undefined;
+/** The client record for the token endpoint, through the per-node cache (client-cache.ts). */
+export function findClient(db: Db, appId: string): Promise<ClientRecord | undefined> {
+  if (!isId(appId)) return Promise.resolve(undefined);
+  return cachedClient(db, appId, () => readClient(db, appId));
+}
+
+async function readClient(db: Db, appId: string): Promise<ClientRecord | undefined> {
   // One round trip: the token endpoint asks for this on every client-credentials request.
   const { rows } = await sql<{ app: ClientApplicationJson; sp: { id: string; account_enabled: boolean } | null; creds: ClientCredentialJson[] | null; roles: string[] | null }>`
     SELECT to_jsonb(a) AS app,
@@ -238,3 +244,9 @@ export async function findClient(db: Db, appId: string): Promise<ClientRecord | 
 type ClientApplicationJson = { id: string; app_id: string; display_name: string; web_redirect_uris: string[]; public_client_redirect_uris: string[]; spa_redirect_uris: string[] };
 type ClientCredentialJson = { kind: string; key_id: string; secret_hash: string | null; certificate: string | null; thumbprint: string | null; start_at: string; end_at: string };
 
+/** The writes that change what a client may do; each forgets cached client records once it has finished. */
+export const createServicePrincipal = forgettingClients(createServicePrincipalNow);
+export const updateServicePrincipal = forgettingClients(updateServicePrincipalNow);
+export const deleteServicePrincipal = forgettingClients(deleteServicePrincipalNow);
+export const grantAppRole = forgettingClients(grantAppRoleNow);
+export const revokeAppRole = forgettingClients(revokeAppRoleNow);
