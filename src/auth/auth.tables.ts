@@ -86,6 +86,8 @@ export interface FederatedClaims {
   amr: string[];
   groups: string[];
   displayName: string | null;
+  /** The partner's device compliance claim (absent in flows recorded before it was read). */
+  deviceCompliant?: boolean;
 }
 
 export interface IdentityProviderTable {

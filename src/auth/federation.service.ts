@@ -168,7 +168,7 @@ async function settle(deps: FederationDeps, flow: ExternalFlow, ctx: Ctx, resolv
     if (provider.tenant_id && identity.tenantId && identity.tenantId !== provider.tenant_id) {
       throw authError('FEDERATION_FAILED', `${provider.display_name} answered for another tenant (${identity.tenantId}) than the one configured for it.`);
     }
-    const claims: FederatedClaims = { providerId: provider.id, partner: partnerOf(provider), amr: identity.amr, groups: identity.groups, displayName: identity.displayName };
+    const claims: FederatedClaims = { providerId: provider.id, partner: partnerOf(provider), amr: identity.amr, groups: identity.groups, displayName: identity.displayName, deviceCompliant: identity.deviceCompliant };
     const settings = await effectiveCrossTenant(deps.db as DirDb, [claims.partner]);
     const verdict = inboundVerdict(settings, { subject: identity.subject, groups: identity.groups, applicationId: null });
     if (!verdict.allowed) throw authError('FEDERATION_FAILED', `This organization does not accept your sign-in: ${verdict.reason}.`);

@@ -24,6 +24,8 @@ export interface ClaimMapping {
   displayName: string;
   groups: string;
   amr: string;
+  /** A boolean claim saying the partner manages the device and found it compliant (default `device_compliant`). */
+  deviceCompliant?: string;
 }
 export const defaultClaimMapping = (): ClaimMapping => ({ userId: 'sub', email: 'email', displayName: 'name', groups: 'groups', amr: 'amr' });
 
@@ -182,8 +184,8 @@ function rowFromInput(deps: IdentityProviderDeps, body: Record<string, unknown>,
     const mapping = pick('claimsMapping', before?.claim_mapping ?? {});
     if (typeof mapping !== 'object' || mapping === null) throw invalid('claimsMapping must be an object');
     for (const [key, value] of Object.entries(mapping)) {
-      if (!['userId', 'email', 'displayName', 'groups', 'amr', 'givenName', 'surname'].includes(key) || typeof value !== 'string' || !/^[\w.:/-]{1,200}$/.test(value)) {
-        throw invalid(`claimsMapping.${key} must name a claim (userId, email, displayName, groups, amr)`);
+      if (!['userId', 'email', 'displayName', 'groups', 'amr', 'deviceCompliant', 'givenName', 'surname'].includes(key) || typeof value !== 'string' || !/^[\w.:/-]{1,200}$/.test(value)) {
+        throw invalid(`claimsMapping.${key} must name a claim (userId, email, displayName, groups, amr, deviceCompliant)`);
       }
     }
     return {

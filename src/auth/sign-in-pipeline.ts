@@ -409,14 +409,17 @@ const PARTNER_MFA = new Set(['mfa', 'http://schemas.microsoft.com/claims/multipl
 
 /**
  * What Conditional Access may take from a partner's sign-in: its MFA counts only when the cross-tenant settings
- * for that partner trust it (inboundTrust.isMfaAccepted) and the partner token says MFA was done. No device
- * claim is read from partners yet, so compliantDevice is never satisfied by them.
+ * for that partner trust it (inboundTrust.isMfaAccepted) and the partner token says MFA was done; its device
+ * compliance only when inboundTrust.isCompliantDeviceAccepted and the token's device claim says compliant
+ * (OIDC `device_compliant` or the mapped claim; SAML's devicecontext `iscompliant`). Nothing else satisfies
+ * compliantDevice: Gatehouse manages no devices.
  */
 export async function partnerTrustOf(db: Db, claims: FederatedClaims | null): Promise<PendingSignInState['partner']> {
   if (!claims) return null;
   const settings = await effectiveCrossTenant(db as DirDb, [claims.partner]);
   const mfaClaimed = claims.amr.some((value) => PARTNER_MFA.has(value));
-  return { tenantId: claims.partner, mfa: settings.inboundTrust?.isMfaAccepted === true && mfaClaimed, compliantDevice: false, amr: claims.amr.slice(0, 20) };
+  const compliantDevice = settings.inboundTrust?.isCompliantDeviceAccepted === true && claims.deviceCompliant === true;
+  return { tenantId: claims.partner, mfa: settings.inboundTrust?.isMfaAccepted === true && mfaClaimed, compliantDevice, amr: claims.amr.slice(0, 20) };
 }
 
 /**

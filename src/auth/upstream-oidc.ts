@@ -26,6 +26,8 @@ export interface UpstreamIdentity {
   groups: string[];
   /** The partner tenant id when the token carries one (`tid`). */
   tenantId: string | null;
+  /** The partner says the device is compliant (its device claim); trusted only per cross-tenant inboundTrust. */
+  deviceCompliant: boolean;
 }
 
 export interface UpstreamOidc {
@@ -97,6 +99,9 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : []);
 
 /** The claims Gatehouse uses, through the provider's mapping; an email the provider says is unverified is dropped. */
+/** The OIDC claim read for device compliance unless the provider's claimsMapping names another. */
+export const DEVICE_COMPLIANT_CLAIM = 'device_compliant';
+
 export function mapClaims(claims: Record<string, unknown>, mapping: ClaimMapping): UpstreamIdentity {
   const subject = text(claims[mapping.userId]) ?? text(claims.sub);
   if (!subject) throw authError('FEDERATION_FAILED', 'The identity provider did not say who signed in (no subject claim).');
@@ -110,5 +115,6 @@ export function mapClaims(claims: Record<string, unknown>, mapping: ClaimMapping
     amr: list(claims[mapping.amr]),
     groups: list(claims[mapping.groups]),
     tenantId: text(claims.tid),
+    deviceCompliant: claims[mapping.deviceCompliant ?? DEVICE_COMPLIANT_CLAIM] === true || claims[mapping.deviceCompliant ?? DEVICE_COMPLIANT_CLAIM] === 'true',
   };
 }

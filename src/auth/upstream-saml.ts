@@ -111,6 +111,8 @@ export function samlIdentity(profile: Profile): UpstreamIdentity {
     amr: all(p.amr ?? p['http://schemas.microsoft.com/claims/authnmethodsreferences']),
     groups: all(p.groups ?? p['http://schemas.microsoft.com/ws/2008/06/identity/claims/groups']),
     tenantId: first(p['http://schemas.microsoft.com/identity/claims/tenantid']),
+    // AD FS / Entra device context claim.
+    deviceCompliant: first(p['http://schemas.microsoft.com/ws/2012/01/devicecontext/claims/iscompliant'])?.toLowerCase() === 'true',
   };
 }
 

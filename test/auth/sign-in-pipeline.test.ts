@@ -10,6 +10,7 @@ import {
   beginPendingTotpEnrolment,
   currentPendingSignIn,
   listEmergencyAccessAlerts,
+  partnerTrustOf,
   remindEmergencyAccessValidation,
   satisfiedBy,
   signInWithPassword,
@@ -20,7 +21,7 @@ import {
 } from '#src/auth/index.ts';
 import { createConditionalAccessPolicy } from '#src/auth/conditional-access.service.ts';
 import { createNamedLocation } from '#src/auth/named-locations.service.ts';
-import { findUserRow, GRAPH_APP_ID, revokeSignInSessions, type DirDb } from '#src/directory/index.ts';
+import { createCrossTenantPartner, findUserRow, GRAPH_APP_ID, revokeSignInSessions, updateCrossTenantPartner, type DirDb } from '#src/directory/index.ts';
 import { describeEachBackend } from '../helpers/database.ts';
 import { admin, authConfig, createTenant, createTestUser, sessionOf, TEST_MASTER_KEY } from './fixtures.ts';
 
@@ -277,6 +278,18 @@ describeEachBackend('the sign-in pipeline (Conditional Access, second factors, s
     pendingOf(await signIn(user));
     const alerts = (await listEmergencyAccessAlerts(ctx.db)).filter((alert) => alert.userId === user.id);
     assert.deepEqual(alerts.map((alert) => alert.kind), ['signInInterrupted']);
+  });
+
+  it('a partner\'s MFA and device compliance count only when the partner\'s cross-tenant settings trust them', async () => {
+    const partner = 'b1d0c0de-0000-4000-8000-00000000a001';
+    await createCrossTenantPartner({ db: ctx.db as DirDb, clock }, admin, { tenantId: partner, inboundTrust: { isMfaAccepted: false, isCompliantDeviceAccepted: false, isHybridAzureADJoinedDeviceAccepted: false } });
+    const claims = { providerId: 'p', partner, amr: ['pwd', 'mfa'], groups: [], displayName: null, deviceCompliant: true };
+    assert.deepEqual(await partnerTrustOf(ctx.db, claims), { tenantId: partner, mfa: false, compliantDevice: false, amr: ['pwd', 'mfa'] });
+    await updateCrossTenantPartner({ db: ctx.db as DirDb, clock }, admin, partner, { inboundTrust: { isMfaAccepted: true, isCompliantDeviceAccepted: true, isHybridAzureADJoinedDeviceAccepted: false } });
+    assert.deepEqual(await partnerTrustOf(ctx.db, claims), { tenantId: partner, mfa: true, compliantDevice: true, amr: ['pwd', 'mfa'] });
+    // Trusted, but the partner did not say so: nothing is assumed.
+    assert.deepEqual(await partnerTrustOf(ctx.db, { ...claims, amr: ['pwd'], deviceCompliant: false }), { tenantId: partner, mfa: false, compliantDevice: false, amr: ['pwd'] });
+    assert.equal(satisfiedBy(['fed'], { tenantId: partner, mfa: false, compliantDevice: true }).compliantDevice, true);
   });
 
   it('what the amr satisfies: a first and a second factor, a passkey alone, or a trusted partner MFA', () => {
