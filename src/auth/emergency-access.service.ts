@@ -279,6 +279,26 @@ export async function raiseEmergencyAccessAlert(
   return { alertId, mailIds };
 }
 
+/** What a raised alert leaves for after commit: mail and webhooks to deliver. */
+export interface AlertEffects {
+  mailIds: string[];
+  alertIds: string[];
+}
+
+/**
+ * Raise the alert inside the caller's transaction when `user` is an emergency-access account; nothing otherwise.
+ * Returns what to deliver once the transaction committed.
+ */
+export async function alertIfEmergencyAccess(
+  trx: Db,
+  deps: EmergencyAccessDeps & { publicUrl: string },
+  input: { kind: EmergencyAccessAlertTable['kind']; user: Pick<UserRow, 'id' | 'display_name' | 'user_principal_name'>; details: EmergencyAccessAlertTable['details'] },
+): Promise<AlertEffects> {
+  if (!(await emergencyAccessOf(trx, input.user.id))) return { mailIds: [], alertIds: [] };
+  const raised = await raiseEmergencyAccessAlert(trx, deps, input);
+  return { mailIds: raised.mailIds, alertIds: [raised.alertId] };
+}
+
 const toAlert = (row: EmergencyAccessAlertTable): EmergencyAccessAlert => ({
   id: row.id,
   kind: row.kind,

@@ -6,7 +6,7 @@ import { deviceDetailFromUserAgent } from '#src/policy/index.ts';
 import type { AuthDeps } from './auth.deps.ts';
 import { authError } from './auth.errors.ts';
 import { revokeSession, type NewSession } from './sessions.service.ts';
-import { emergencyAccessOf, raiseEmergencyAccessAlert } from './emergency-access.service.ts';
+import { alertIfEmergencyAccess, type AlertEffects } from './emergency-access.service.ts';
 import { settleSignIn, signInWithin, type PendingView, type SignInOutcome, type SignInPipelineDeps } from './sign-in-pipeline.ts';
 import { PORTAL_APP_ID as GATEHOUSE_PORTAL_APP_ID } from './conditional-access.applications.ts';
 import { defaultThrottlePolicy, recordFailure, recordSuccess, reserveAttempt, type ThrottlePolicy } from './sign-in-throttle.ts';
@@ -131,10 +131,10 @@ async function succeed(deps: PasswordSignInDeps, attempt: Attempt, user: UserRow
 }
 
 /** Audit the failure, and lock the account or address that reached its limit (each lockout audited). */
-async function fail(deps: PasswordSignInDeps, attempt: Attempt, outcome: Extract<Outcome, { ok: false }>): Promise<void> {
+async function fail(deps: PasswordSignInDeps, attempt: Attempt, outcome: Extract<Outcome, { ok: false }>): Promise<AlertEffects> {
   const { policy } = attempt;
   const now = deps.clock.now();
-  await inTransaction(deps.db, async (trx) => {
+  return inTransaction(deps.db, async (trx) => {
     const events: AuditInput[] = [
       {
         event: 'auth.signInFailed',
@@ -161,7 +161,7 @@ async function fail(deps: PasswordSignInDeps, attempt: Attempt, outcome: Extract
       });
     }
     await appendAudit(trx, deps.clock, events);
-    await logFailure(trx, deps, attempt, outcome);
+    return logFailure(trx, deps, attempt, outcome);
   });
 }
 
@@ -178,7 +178,7 @@ const FAILURE_CODES = {
  * one. An unknown user name is logged as typed only when it looks like a user name (people type passwords into
  * the user name field).
  */
-async function logFailure(trx: Db, deps: PasswordSignInDeps, attempt: Attempt, outcome: { user?: UserRow; reason: keyof typeof FAILURE_CODES }): Promise<void> {
+async function logFailure(trx: Db, deps: PasswordSignInDeps, attempt: Attempt, outcome: { user?: UserRow; reason: keyof typeof FAILURE_CODES }): Promise<AlertEffects> {
   const user = outcome.user;
   await appendSignInLog(trx, deps.clock, {
     userId: user?.id ?? null,
@@ -198,14 +198,12 @@ async function logFailure(trx: Db, deps: PasswordSignInDeps, attempt: Attempt, o
     authenticationDetails: [{ authenticationMethod: 'Password', succeeded: false, authenticationStepDateTime: deps.clock.now() }],
     deviceDetail: deviceDetailFromUserAgent(attempt.userAgent),
   });
-  if (user && (await emergencyAccessOf(trx, user.id))) {
-    const raised = await raiseEmergencyAccessAlert(trx, { ...deps, publicUrl: deps.config.publicUrl }, {
-      kind: 'signInFailed',
-      user,
-      details: { reason: outcome.reason === 'locked' ? 'sign-in locked after too many failures' : 'wrong password or account disabled', ipAddress: attempt.ipAddress, userAgent: attempt.userAgent },
-    });
-    pendingNotifications.set(attempt, { mailIds: raised.mailIds, alertIds: [raised.alertId] });
-  }
+  if (!user) return { mailIds: [], alertIds: [] };
+  return alertIfEmergencyAccess(trx, { ...deps, publicUrl: deps.config.publicUrl }, {
+    kind: 'signInFailed',
+    user,
+    details: { reason: outcome.reason === 'locked' ? 'sign-in locked after too many failures' : 'wrong password or account disabled', ipAddress: attempt.ipAddress, userAgent: attempt.userAgent },
+  });
 }
 
 /**
@@ -219,15 +217,6 @@ async function typedUserName(db: Db, attempt: Attempt): Promise<string> {
   return domains.includes(attempt.typed.slice(at + 1)) ? attempt.typed : '(not a user name)';
 }
 
-/** Alerts raised inside a failure's transaction, delivered once it committed. */
-const pendingNotifications = new WeakMap<Attempt, { mailIds: string[]; alertIds: string[] }>();
-
-function notifyAfterCommit(deps: PasswordSignInDeps, attempt: Attempt): void {
-  const effects = pendingNotifications.get(attempt);
-  if (!effects) return;
-  pendingNotifications.delete(attempt);
-  deps.notify?.(effects);
-}
 
 /**
  * Local password sign-in to the portal. Counts the attempt against the account and the source address first
@@ -251,14 +240,15 @@ export async function signInWithPassword(deps: PasswordSignInDeps, input: Passwo
   try {
     await reserve(deps, attempt, deps.clock.now());
   } catch (error) {
-    await inTransaction(deps.db, async (trx) => logFailure(trx, deps, attempt, { user: (userName.includes('@') ? await findUserRow(trx as DirDb, userName) : undefined), reason: 'locked' }));
-    notifyAfterCommit(deps, attempt);
+    const effects = await inTransaction(deps.db, async (trx) => logFailure(trx, deps, attempt, { user: userName.includes('@') ? await findUserRow(trx as DirDb, userName) : undefined, reason: 'locked' }));
+    deps.notify?.(effects);
     throw error;
   }
   const outcome = await checkPassword(deps, userName, input.password);
   if (!outcome.ok) {
-    await fail(deps, attempt, outcome);
-    notifyAfterCommit(deps, attempt);
+    // Not inside `notify?.(…)`: an optional call skips evaluating its arguments when there is no notifier.
+    const effects = await fail(deps, attempt, outcome);
+    deps.notify?.(effects);
     throw authError('INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
   }
   const user = outcome.user;
@@ -299,11 +289,9 @@ async function newPasswordFor(deps: PasswordSignInDeps, attempt: Attempt, user: 
  * and for an emergency-access account raise the alert every use of it raises.
  */
 async function giveBack(deps: PasswordSignInDeps, attempt: Attempt, user: UserRow, reason: string): Promise<void> {
-  await inTransaction(deps.db, async (trx) => {
+  const effects = await inTransaction(deps.db, async (trx) => {
     await recordSuccess(trx, attempt.accountKey, attempt.addressKey);
-    if (!(await emergencyAccessOf(trx, user.id))) return;
-    const raised = await raiseEmergencyAccessAlert(trx, { ...deps, publicUrl: deps.config.publicUrl }, { kind: 'signInInterrupted', user, details: { reason, ipAddress: attempt.ipAddress, userAgent: attempt.userAgent } });
-    pendingNotifications.set(attempt, { mailIds: raised.mailIds, alertIds: [raised.alertId] });
+    return alertIfEmergencyAccess(trx, { ...deps, publicUrl: deps.config.publicUrl }, { kind: 'signInInterrupted', user, details: { reason, ipAddress: attempt.ipAddress, userAgent: attempt.userAgent } });
   });
-  notifyAfterCommit(deps, attempt);
+  deps.notify?.(effects);
 }

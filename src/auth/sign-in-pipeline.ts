@@ -8,7 +8,7 @@ import type { AuthDeps } from './auth.deps.ts';
 import { AppError } from '#src/core/errors.ts';
 import { AuthErrorCodes, authError } from './auth.errors.ts';
 import { loadConditionalAccessPolicies } from './conditional-access.service.ts';
-import { emergencyAccessOf, raiseEmergencyAccessAlert } from './emergency-access.service.ts';
+import { alertIfEmergencyAccess, emergencyAccessOf, raiseEmergencyAccessAlert, type AlertEffects } from './emergency-access.service.ts';
 import { PORTAL_APP_ID, PORTAL_APP_ID as GATEHOUSE_PORTAL_APP_ID } from './conditional-access.applications.ts';
 import { GATEHOUSE_CLI_CLIENT_ID } from './oauth-clients.ts';
 import { gatherSignInFacts } from './sign-in-facts.ts';
@@ -84,10 +84,7 @@ export type SignInOutcome =
 /** What a sign-in run inside the caller's transaction leaves for after commit (settleSignIn). */
 export type SignInStep = { outcome: SignInOutcome; effects: Effects } | { blocked: BlockedSignIn; effects: Effects };
 
-interface Effects {
-  mailIds: string[];
-  alertIds: string[];
-}
+type Effects = AlertEffects;
 
 interface BlockedSignIn {
   entry: SignInLogEntry;
@@ -138,6 +135,8 @@ interface Evaluation {
   required: Requirement[];
   blocked: { errorCode: number; message: string } | null;
   emergency: { excludeFromConditionalAccess: boolean } | undefined;
+  /** The user's second factors (read once per evaluation; the pending view shows them). */
+  methods: SecondFactorSummary;
   entryBase: Omit<SignInLogEntry, 'status' | 'conditionalAccessStatus' | 'authenticationRequirement'>;
   signInFrequencyMinutes: number | null;
   persistent: boolean;
@@ -228,6 +227,7 @@ async function evaluate(db: Db, deps: SignInPipelineDeps, state: PendingSignInSt
     required,
     blocked,
     emergency,
+    methods,
     entryBase,
     signInFrequencyMinutes: signInFrequencyMinutes(decision),
     persistent: decision.sessionControls.persistentBrowser !== 'never',
@@ -285,7 +285,7 @@ async function run(trx: Db, deps: SignInPipelineDeps, userId: string, state: Pen
   }
   const pendingRequired = evaluation.required.filter((requirement) => requirement !== 'reauthentication');
   if (pendingRequired.length > 0) {
-    const methods = await secondFactors.summary(trx, userId);
+    const { methods } = evaluation;
     const cookieValue = randomToken(32);
     const expiresAt = new Date(now.getTime() + PENDING_MINUTES * 60_000);
     if (previousPendingHash) await (trx as PipelineDb).deleteFrom('pending_sign_ins').where('id_hash', '=', previousPendingHash).execute();
@@ -317,7 +317,7 @@ async function run(trx: Db, deps: SignInPipelineDeps, userId: string, state: Pen
   if (state.kind === 'stepUp' && state.sessionIdHash) {
     // The session keeps the sign-in frequency of its own sign-in: another application's frequency is checked when
     // that application is accessed (against authenticated_at), not imposed on the session.
-    session = await stepUpSession(trx, deps, state.sessionIdHash, amr);
+    session = await stepUpSession(trx, state.sessionIdHash, amr);
   } else {
     if (state.newPasswordHash) {
       // A forced password change takes effect only with the sign-in it was part of (never for a blocked one).
@@ -354,7 +354,7 @@ async function run(trx: Db, deps: SignInPipelineDeps, userId: string, state: Pen
 }
 
 /** Rotate the id of a session that completed a step-up and record the factor (rotation at privilege change). */
-async function stepUpSession(trx: Db, deps: SignInPipelineDeps, idHash: string, amr: string[]): Promise<NewSession> {
+async function stepUpSession(trx: Db, idHash: string, amr: string[]): Promise<NewSession> {
   const cookieValue = randomToken(32);
   const session = await (trx as AuthDb)
     .updateTable('browser_sessions')
@@ -364,7 +364,6 @@ async function stepUpSession(trx: Db, deps: SignInPipelineDeps, idHash: string, 
     .returning(['csrf_token', 'expires_at'])
     .executeTakeFirst();
   if (!session) throw authError('SIGN_IN_PENDING_NOT_FOUND', 'The session this verification was for has ended: sign in again.');
-  void deps;
   return { cookieValue, csrfToken: session.csrf_token, expiresAt: session.expires_at };
 }
 
@@ -508,8 +507,7 @@ async function pendingOf(db: Db, deps: SignInPipelineDeps, cookieValue: string |
 export async function currentPendingSignIn(deps: SignInPipelineDeps, cookieValue: string | undefined): Promise<PendingView> {
   const pending = await pendingOf(deps.db, deps, cookieValue);
   const evaluation = await evaluate(deps.db, deps, pending.state, pending.userId, 0);
-  const methods = await secondFactors.summary(deps.db, pending.userId);
-  return pendingView(evaluation.user, evaluation.required.filter((r) => r !== 'reauthentication'), methods, pending.state, pending.expiresAt);
+  return pendingView(evaluation.user, evaluation.required.filter((r) => r !== 'reauthentication'), evaluation.methods, pending.state, pending.expiresAt);
 }
 
 /** WebAuthn options for a pending sign-in (passkey sign-in), or for registering a passkey when allowed. */
@@ -568,12 +566,12 @@ export async function verifyPendingSignIn(deps: SignInPipelineDeps, cookieValue:
 
 async function recordFactorFailure(deps: SignInPipelineDeps, pending: PendingRow, amr: string): Promise<void> {
   const now = deps.clock.now();
-  await inTransaction(deps.db, async (trx) => {
+  const effects = await inTransaction(deps.db, async (trx): Promise<AlertEffects> => {
     const user = await findUserRow(trx as DirDb, pending.userId);
     const failures = pending.failures + 1;
     if (failures >= PENDING_MAX_FAILURES) await (trx as PipelineDb).deleteFrom('pending_sign_ins').where('id_hash', '=', pending.idHash).execute();
     else await (trx as PipelineDb).updateTable('pending_sign_ins').set({ failures }).where('id_hash', '=', pending.idHash).execute();
-    if (!user) return;
+    if (!user) return { mailIds: [], alertIds: [] };
     await appendSignInLog(trx, deps.clock, {
       userId: user.id,
       userPrincipalName: user.user_principal_name,
@@ -600,12 +598,10 @@ async function recordFactorFailure(deps: SignInPipelineDeps, pending: PendingRow
       resultReason: `${METHOD_NAMES[amr] ?? amr} not accepted`,
       details: { correlationId: pending.state.correlationId, method: METHOD_NAMES[amr] ?? amr, failures, ipAddress: pending.state.ipAddress },
     });
-    const emergency = await emergencyAccessOf(trx, user.id);
-    if (emergency) {
-      const raised = await raiseEmergencyAccessAlert(trx, { ...deps, publicUrl: deps.config.publicUrl }, { kind: 'signInFailed', user, details: { reason: 'second factor refused', ipAddress: pending.state.ipAddress } });
-      deps.notify?.({ mailIds: raised.mailIds, alertIds: [raised.alertId] });
-    }
+    return alertIfEmergencyAccess(trx, { ...deps, publicUrl: deps.config.publicUrl }, { kind: 'signInFailed', user, details: { reason: 'second factor refused', ipAddress: pending.state.ipAddress } });
   });
+  // After commit: the alert row must be visible to the delivery that starts now.
+  deps.notify?.(effects);
 }
 
 /** Cancel a pending sign-in (the user went back). Idempotent. */
